@@ -6,7 +6,7 @@ using Apd.Engine.Training;
 
 namespace Apd.Engine.Tests.Training;
 
-internal sealed class MultiHeadSoftmaxRegression : IContinualModel, ISharedParameters, ICapacityReporting
+internal sealed class MultiHeadSoftmaxRegression : IContinualModel, ICapacityReporting
 {
     private readonly int _inputs, _hidden;
     private readonly Random _init;
@@ -27,7 +27,6 @@ internal sealed class MultiHeadSoftmaxRegression : IContinualModel, ISharedParam
     public Parameter W { get; }
     public int TaskCount => _heads.Count;
     public IReadOnlyList<int>? InputShape => _inputShape;
-    public IReadOnlyList<Parameter> SharedParameters => [W];
     public int ForwardCalls { get; private set; }
 
     public void BeginTask(int taskId, int classes)
