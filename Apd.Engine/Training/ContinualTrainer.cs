@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using Apd.Engine.Evaluation;
+using Apd.Engine.Kernels;
 using Apd.Engine.Optim;
 using Apd.Engine.Tensors;
 
@@ -106,7 +107,7 @@ public sealed class ContinualTrainer
             CheckLabels(ctx, batch.Labels(n));
             foreach (var p in ctx.Parameters) p.ZeroGrad();
             _model.Forward(ctx.TaskId, batch.Images(n), n, batch.Logits(n));
-            double loss = SoftmaxCrossEntropy.LossAndGradient(batch.Logits(n), batch.Labels(n), batch.Classes, batch.DLogits(n));
+            double loss = SoftmaxCrossEntropy.Forward<float>(batch.Logits(n), batch.Labels(n), batch.DLogits(n), n, batch.Classes);
             RequireFinite(ctx, loss, "cross-entropy loss");
             _model.Backward(ctx.TaskId, batch.DLogits(n), n);
             foreach (var h in _hooks) loss += h.AfterBackward(ctx);

@@ -2,6 +2,7 @@
 //   penalty = (λ/2) Σ_k Σ_j F_k[j]·(θ[j] − θ_k*[j])²,  F_k = diagonal empirical Fisher of task k at θ_k*.
 // The sum over past tasks is kept as three running sums, A = ΣF_k, B = ΣF_k·θ_k*, C = ΣF_k·θ_k*², so a
 // step costs O(|θ|) whatever the number of tasks: penalty = (λ/2) Σ_j (A θ² − 2Bθ + C), gradient λ(Aθ − B).
+using Apd.Engine.Kernels;
 using Apd.Engine.Tensors;
 
 namespace Apd.Engine.Training.Baselines;
@@ -84,7 +85,7 @@ public sealed class EwcHook : ITrainingHook
             foreach (var p in all) p.ZeroGrad();
             foreach (var p in _anchored) p.ZeroGrad();
             model.Forward(ctx.TaskId, data.Sample(s), 1, logits);
-            SoftmaxCrossEntropy.LossAndGradient(logits, data.Labels.AsSpan(s, 1), data.Classes, dLogits);
+            SoftmaxCrossEntropy.Forward<float>(logits, data.Labels.AsSpan(s, 1), dLogits, 1, data.Classes);
             model.Backward(ctx.TaskId, dLogits, 1);
             for (int i = 0; i < _anchored.Length; i++)
             {
