@@ -55,6 +55,18 @@ public class KernelsMatchReferenceTests
         Close.Assert(db, dbRef, 1e-12, 1e-12, "db");
     }
 
+    [TestCase(1), TestCase(2), TestCase(4), TestCase(5)]
+    public void Dense_forward_with_many_zero_inputs_matches_plain_loops(int n)
+    {
+        var g = new DenseGeometry(n, 37, 45);
+        var rng = new Random(6);
+        double[] x = Close.Random(rng, n * g.In).Select(v => v < 0 ? 0 : v).ToArray(), w = Close.Random(rng, g.In * g.Out), b = Close.Random(rng, g.Out);
+        double[] y = new double[n * g.Out], yRef = new double[n * g.Out];
+        Dense.Forward<double>(x, w, b, y, g);
+        DenseReference.Forward<double>(x, w, b, yRef, g);
+        Close.Assert(y, yRef, 1e-12, 1e-12, "y");
+    }
+
     [Test]
     public void Relu_matches_reference_at_every_length_up_to_256()
     {

@@ -58,21 +58,22 @@ public sealed unsafe class Conv2dLayer : ILayer
     {
         int workers = BatchParallel.Workers(pass.Batch);
         var pool = System.Buffers.ArrayPool<float>.Shared;
-        float[] theta = pool.Rent(Weight.Length), beta = pool.Rent(Bias.Length);
+        float[] theta = Weight.ComposesIntoScratch ? pool.Rent(Weight.Length) : [];
+        float[] beta = Bias.ComposesIntoScratch ? pool.Rent(Bias.Length) : [];
         var columns = new float[workers][];
         int length = WorkspaceLength(pass.Batch, workers);
         for (int i = 0; i < workers; i++) columns[i] = pool.Rent(length);
         try
         {
-            ReadOnlySpan<float> w = Weight.Weight(pass.Task, theta.AsSpan(0, Weight.Length));
-            ReadOnlySpan<float> b = Bias.Weight(pass.Task, beta.AsSpan(0, Bias.Length));
+            ReadOnlySpan<float> w = Weight.Weight(pass.Task, theta.AsSpan(0, Weight.ComposesIntoScratch ? Weight.Length : 0));
+            ReadOnlySpan<float> b = Bias.Weight(pass.Task, beta.AsSpan(0, Bias.ComposesIntoScratch ? Bias.Length : 0));
             RunForward(pass.Batch, workers, x, w, b, y, columns);
         }
         finally
         {
             foreach (var c in columns) pool.Return(c);
-            pool.Return(theta);
-            pool.Return(beta);
+            if (Weight.ComposesIntoScratch) pool.Return(theta);
+            if (Bias.ComposesIntoScratch) pool.Return(beta);
         }
     }
 
