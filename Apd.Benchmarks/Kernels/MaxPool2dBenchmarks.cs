@@ -10,6 +10,7 @@ public class MaxPool2dBenchmarks
 {
     private readonly Pool2dGeometry _g = Pool2dGeometry.Same(8, 20, 32, 32, 3, 3, 2, 2);
     private float[] _x = [], _y = [], _dy = [], _dx = [], _scratch = [];
+    private int[] _argMax = [];
 
     [GlobalSetup]
     public void Setup()
@@ -20,18 +21,19 @@ public class MaxPool2dBenchmarks
         _y = new float[_dy.Length];
         _dx = new float[_x.Length];
         _scratch = new float[MaxPool2d.ForwardScratchLength(_g)];
-        MaxPool2d.Forward<float>(_x, _y, _g, _scratch);
+        _argMax = new int[_y.Length];
+        MaxPool2d.Forward<float>(_x, _y, _argMax, _g, _scratch);
     }
 
     [Benchmark(Baseline = true)]
     public void ForwardNaive() => MaxPool2dReference.Forward<float>(_x, _y, _g);
 
     [Benchmark]
-    public void Forward() => MaxPool2d.Forward<float>(_x, _y, _g, _scratch);
+    public void Forward() => MaxPool2d.Forward<float>(_x, _y, _argMax, _g, _scratch);
 
     [Benchmark]
     public void BackwardNaive() => MaxPool2dReference.Backward<float>(_x, _dy, _dx, _g);
 
     [Benchmark]
-    public void Backward() => MaxPool2d.Backward<float>(_x, _y, _dy, _dx, _g);
+    public void Backward() => MaxPool2d.Backward<float>(_dy, _argMax, _dx, _g);
 }

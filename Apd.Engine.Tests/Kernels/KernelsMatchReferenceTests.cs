@@ -107,11 +107,15 @@ public class KernelsMatchReferenceTests
         double[] x = Close.Random(rng, g.Batch * g.InputImageSize).Select(v => ties ? -1 - Math.Round(Math.Abs(v) * 2) : -Math.Abs(v) - 0.1).ToArray();
         double[] dy = Close.Random(rng, g.Batch * g.OutputImageSize);
         double[] y = new double[dy.Length], yRef = new double[dy.Length];
-        MaxPool2d.Forward<double>(x, y, g, new double[MaxPool2d.ForwardScratchLength(g)]);
+        int[] argMax = new int[y.Length];
+        double[] yNoRecord = new double[y.Length];
+        MaxPool2d.Forward<double>(x, y, argMax, g, new double[MaxPool2d.ForwardScratchLength(g)]);
+        MaxPool2d.Forward<double>(x, yNoRecord, Span<int>.Empty, g, new double[MaxPool2d.ForwardScratchLength(g)]);
         MaxPool2dReference.Forward<double>(x, yRef, g);
         Close.Assert(y, yRef, 0, 0, "y");
+        Close.Assert(yNoRecord, yRef, 0, 0, "y without arg-max");
         double[] dx = new double[x.Length], dxRef = new double[x.Length];
-        MaxPool2d.Backward<double>(x, y, dy, dx, g);
+        MaxPool2d.Backward<double>(dy, argMax, dx, g);
         MaxPool2dReference.Backward<double>(x, dy, dxRef, g);
         Close.Assert(dx, dxRef, 0, 0, "dx");
     }
