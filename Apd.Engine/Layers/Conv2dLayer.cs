@@ -12,8 +12,8 @@ public sealed unsafe class Conv2dLayer : ILayer
     public const int GroupElements = 1 << 21;
 
     /// <summary>Training keeps a worker's whole patch matrix from Forward to Backward (instead of unfolding
-    /// twice) when it holds at most this many values (32 MB).</summary>
-    public const int CachedColumnsMaxElements = 1 << 23;
+    /// twice) when it holds at most this many values (default 2^23, 32 MB; 0 turns the cache off).</summary>
+    public static int CachedColumnsMaxElements { get; set; } = 1 << 23;
 
     private readonly Conv2dGeometry _g; // Batch ignored; per-sample geometry
     private int _cachedBatch = -1;
