@@ -1,25 +1,26 @@
-// A fixed team of worker threads for one GEMM call at a time: Run(body) executes body(thread, team)
-// on the caller (thread 0) and on each worker, and returns when all are done. Barrier() is a
-// sense-reversing spin barrier (spins briefly, then yields) for the packed-panel phases of a call.
+// A fixed team of worker threads for one GEMM call at a time: Run(body) executes body(0) on the caller
+// and body(i) on worker i, and returns when all are done. Workers spin for a short while after each call
+// before blocking, so back-to-back GEMMs (a training step) do not pay an OS wake-up each time.
+using System.Diagnostics;
+
 namespace Apd.Engine.Blas;
 
 internal sealed class GemmThreadTeam : IDisposable
 {
+    private static readonly long SpinTicks = Stopwatch.Frequency / 500; // 2 ms
+
     private readonly Thread[] _workers;
     private readonly SemaphoreSlim[] _start;
-    private readonly CountdownEvent _done;
     private Action<int>? _body;
     private Exception? _failure;
     private volatile bool _disposed;
-    private int _arrived;
-    private volatile int _sense;
+    private int _pending;
 
     public GemmThreadTeam(int threads)
     {
         Size = threads;
         _workers = new Thread[threads - 1];
         _start = new SemaphoreSlim[threads - 1];
-        _done = new CountdownEvent(1);
         for (int w = 0; w < _workers.Length; w++)
         {
             int id = w + 1;
@@ -35,7 +36,7 @@ internal sealed class GemmThreadTeam : IDisposable
     {
         _body = body;
         _failure = null;
-        _done.Reset(Size - 1);
+        Volatile.Write(ref _pending, Size - 1);
         foreach (var s in _start) s.Release();
         try
         {
@@ -45,31 +46,20 @@ internal sealed class GemmThreadTeam : IDisposable
         {
             _failure ??= e;
         }
-        if (Size > 1) _done.Wait();
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
         _body = null;
         if (_failure is not null) throw new InvalidOperationException("GEMM worker failed.", _failure);
     }
 
-    /// <summary>Returns when every thread of the team has called it (one phase of a call).</summary>
-    public void Barrier()
-    {
-        if (Size == 1) return;
-        int sense = _sense;
-        if (Interlocked.Increment(ref _arrived) == Size)
-        {
-            _arrived = 0;
-            _sense = 1 - sense;
-            return;
-        }
-        var spin = new SpinWait();
-        while (_sense == sense) spin.SpinOnce(sleep1Threshold: -1);
-    }
-
     private void WorkerLoop(int id)
     {
+        var start = _start[id - 1];
         while (true)
         {
-            _start[id - 1].Wait();
+            long until = Stopwatch.GetTimestamp() + SpinTicks;
+            while (start.CurrentCount == 0 && Stopwatch.GetTimestamp() < until) Thread.SpinWait(64);
+            start.Wait();
             if (_disposed) return;
             try
             {
@@ -79,7 +69,7 @@ internal sealed class GemmThreadTeam : IDisposable
             {
                 _failure ??= e;
             }
-            _done.Signal();
+            Interlocked.Decrement(ref _pending);
         }
     }
 
