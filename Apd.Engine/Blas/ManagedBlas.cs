@@ -43,7 +43,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     }
 
     /// <summary>The micro-kernel in use: "AVX-512 12×32", "AVX2+FMA 6×16", "Vector128 4×8" or "scalar".</summary>
-    public static string KernelDescription => !SgemmPacked.IsAccelerated ? "scalar (hardware intrinsics off)"
+    public static string KernelDescription => !SgemmPacked.IsAccelerated ? "none: direct scalar loops (hardware intrinsics off)"
         : SgemmPacked.Best switch
         {
             SgemmPacked.Isa.Avx512 => $"AVX-512 FMA {SgemmPacked.MR}×{SgemmPacked.NR}",
