@@ -1,0 +1,210 @@
+using Apd.Data;
+using Apd.Data.Catalogue;
+using Apd.Data.Readers;
+
+namespace Apd.Engine.Tests.Data;
+
+public sealed class ContinualBenchmarksTests
+{
+    [Test]
+    public void Split_digits_has_five_two_class_tasks_from_a_stratified_80_20_split()
+    {
+        var seq = ContinualBenchmarks.Load("split-digits");
+        Assert.That(seq.Tasks, Has.Count.EqualTo(5));
+        Assert.That((seq.Channels, seq.Height, seq.Width), Is.EqualTo((1, 8, 8)));
+        int train = 0, test = 0;
+        for (int t = 0; t < 5; t++)
+        {
+            var task = seq.Tasks[t];
+            Assert.That(task.OriginalClasses, Is.EqualTo(new[] { 2 * t, 2 * t + 1 }));
+            Assert.That(task.Classes, Is.EqualTo(2));
+            Assert.That(task.Train.Labels.Distinct().Order(), Is.EqualTo(new[] { 0, 1 }));
+            Assert.That(task.Test.Labels.Distinct().Order(), Is.EqualTo(new[] { 0, 1 }));
+            train += task.Train.Count;
+            test += task.Test.Count;
+        }
+        Assert.That(train + test, Is.EqualTo(1797));
+        Assert.That(test, Is.InRange(355, 365));
+    }
+
+    [Test]
+    public void Split_digits_test_set_does_not_depend_on_the_seed_but_subsets_do()
+    {
+        var a = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { Seed = 1, TrainPerTask = 50 });
+        var b = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { Seed = 2, TrainPerTask = 50 });
+        var a2 = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { Seed = 1, TrainPerTask = 50 });
+        Assert.That(a.Tasks[0].Test.Images, Is.EqualTo(b.Tasks[0].Test.Images));
+        Assert.That(a.Tasks[0].Train.Count, Is.EqualTo(50));
+        Assert.That(a.Tasks[0].Train.Images, Is.Not.EqualTo(b.Tasks[0].Train.Images));
+        Assert.That(a.Tasks[3].Train.Images, Is.EqualTo(a2.Tasks[3].Train.Images));
+    }
+
+    [Test]
+    public void Validation_fraction_carves_a_stratified_validation_set()
+    {
+        var seq = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { ValidationFraction = 0.25 });
+        var full = ContinualBenchmarks.Load("split-digits");
+        var task = seq.Tasks[1];
+        Assert.That(task.Validation, Is.Not.Null);
+        Assert.That(task.Train.Count + task.Validation!.Count, Is.EqualTo(full.Tasks[1].Train.Count));
+        Assert.That(task.Validation.Labels.Count(l => l == 0), Is.GreaterThan(30));
+        Assert.That(task.Validation.Labels.Count(l => l == 1), Is.GreaterThan(30));
+    }
+
+    [Test]
+    public void Explicit_and_random_class_orders_change_the_groups()
+    {
+        var explicitOrder = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { Order = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0] });
+        Assert.That(explicitOrder.Tasks[0].OriginalClasses, Is.EqualTo(new[] { 9, 8 }));
+        var r1 = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { RandomOrder = true, Seed = 5 });
+        var r2 = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { RandomOrder = true, Seed = 5 });
+        Assert.That(r1.Tasks.Select(t => t.OriginalClasses), Is.EqualTo(r2.Tasks.Select(t => t.OriginalClasses)));
+        Assert.That(r1.Tasks.SelectMany(t => t.OriginalClasses).Order(), Is.EqualTo(Enumerable.Range(0, 10)));
+        Assert.Throws<ArgumentException>(() => ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { Order = [0, 1, 2] }));
+    }
+
+    [Test]
+    public void Mean_std_normalisation_centres_the_training_pixels()
+    {
+        var seq = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { Normalization = PixelNormalization.MeanStd });
+        double sum = 0, count = 0;
+        foreach (var t in seq.Tasks) { sum += t.Train.Images.Sum(v => (double)v); count += t.Train.Images.Length; }
+        Assert.That(sum / count, Is.EqualTo(0).Within(1e-4));
+        var given = ContinualBenchmarks.Load("split-digits", new BenchmarkOptions { Normalization = PixelNormalization.MeanStd, Mean = [0.5f], Std = [0.25f] });
+        var plain = ContinualBenchmarks.Load("split-digits");
+        Assert.That(given.Tasks[0].Test.Images[5], Is.EqualTo((plain.Tasks[0].Test.Images[5] - 0.5f) / 0.25f).Within(1e-6f));
+    }
+
+    [Test]
+    public void Unknown_benchmark_lists_the_known_ones()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ContinualBenchmarks.Load("split-imagenet"))!;
+        Assert.That(e.Message, Does.Contain("split-digits").And.Contain("cifar100-superclass"));
+    }
+
+    [Test]
+    public void Missing_files_are_listed_with_where_to_put_them()
+    {
+        string dir = DataFixtures.TempDir();
+        try
+        {
+            var e = Assert.Throws<MissingDataException>(() => ContinualBenchmarks.Load("split-fmnist", new BenchmarkOptions { DataDir = dir }))!;
+            Assert.That(e.MissingPaths, Has.Count.EqualTo(4));
+            foreach (var f in DataCatalogue.FashionMnist.Files) Assert.That(e.Message, Does.Contain(Path.Combine(dir, f.RelativePath)));
+            Assert.That(e.Message, Does.Contain("8d4fb7e6c68d591d4c3dfef9ec88bf0d").And.Contain("--download"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>A data folder with small CIFAR-100 files: train 2 images per fine class, test 1.</summary>
+    private static string FakeCifar100()
+    {
+        string dir = DataFixtures.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "cifar-100-binary"));
+        // Superclass of fine label f: (f * 7) mod 20 — every superclass then has exactly 5 fine classes.
+        (int, int)[] Labels(int copies) => Enumerable.Range(0, 100 * copies).Select(i => ((i % 100) * 7 % 20, i % 100)).ToArray();
+        File.WriteAllBytes(Path.Combine(dir, "cifar-100-binary", "train.bin"), CifarBinaryReaderTests.Rows(CifarVariant.Cifar100, Labels(2)));
+        File.WriteAllBytes(Path.Combine(dir, "cifar-100-binary", "test.bin"), CifarBinaryReaderTests.Rows(CifarVariant.Cifar100, Labels(1)));
+        return dir;
+    }
+
+    [Test]
+    public void Cifar100_split_follows_the_papers_task_orders()
+    {
+        string dir = FakeCifar100();
+        try
+        {
+            var seq = ContinualBenchmarks.Load("cifar100-split", new BenchmarkOptions { DataDir = dir, PaperOrder = 1 });
+            Assert.That(seq.Tasks, Has.Count.EqualTo(10));
+            Assert.That(seq.Tasks[0].OriginalClasses, Is.EqualTo(Enumerable.Range(10, 10)), "orderB starts with group 1");
+            Assert.That(seq.Tasks[1].OriginalClasses, Is.EqualTo(Enumerable.Range(70, 10)));
+            Assert.That(seq.Tasks[0].Train.Count, Is.EqualTo(20));
+            Assert.That(seq.Tasks[0].Test.Count, Is.EqualTo(10));
+            Assert.That((seq.Channels, seq.Height, seq.Width), Is.EqualTo((3, 32, 32)));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Cifar100_superclass_groups_fine_classes_by_coarse_label()
+    {
+        string dir = FakeCifar100();
+        try
+        {
+            var seq = ContinualBenchmarks.Load("cifar100-superclass", new BenchmarkOptions { DataDir = dir, PaperOrder = 2 });
+            Assert.That(seq.Tasks, Has.Count.EqualTo(20));
+            int g = ContinualBenchmarks.PaperSuperclassOrders[2][0];
+            var expected = Enumerable.Range(0, 100).Where(f => f * 7 % 20 == g).ToArray();
+            Assert.That(seq.Tasks[0].OriginalClasses, Is.EqualTo(expected));
+            Assert.That(seq.Tasks[0].Classes, Is.EqualTo(5));
+            Assert.That(seq.Tasks[0].Train.Count, Is.EqualTo(10));
+            Assert.That(seq.Tasks.SelectMany(t => t.OriginalClasses).Order(), Is.EqualTo(Enumerable.Range(0, 100)));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Paper_orders_are_permutations()
+    {
+        foreach (var o in ContinualBenchmarks.PaperSplitOrders) Assert.That(o.Order(), Is.EqualTo(Enumerable.Range(0, 10)));
+        foreach (var o in ContinualBenchmarks.PaperSuperclassOrders) Assert.That(o.Order(), Is.EqualTo(Enumerable.Range(0, 20)));
+    }
+
+    [Test]
+    public void Split_cifar10_reads_five_training_batches_and_the_test_batch()
+    {
+        string dir = DataFixtures.TempDir();
+        try
+        {
+            string sub = Path.Combine(dir, "cifar-10-batches-bin");
+            Directory.CreateDirectory(sub);
+            var rows = Enumerable.Range(0, 10).Select(i => (0, i)).ToArray();
+            for (int b = 1; b <= 5; b++) File.WriteAllBytes(Path.Combine(sub, $"data_batch_{b}.bin"), CifarBinaryReaderTests.Rows(CifarVariant.Cifar10, rows));
+            File.WriteAllBytes(Path.Combine(sub, "test_batch.bin"), CifarBinaryReaderTests.Rows(CifarVariant.Cifar10, rows));
+            var seq = ContinualBenchmarks.Load("split-cifar10", new BenchmarkOptions { DataDir = dir });
+            Assert.That(seq.Tasks, Has.Count.EqualTo(5));
+            Assert.That(seq.Tasks[2].OriginalClasses, Is.EqualTo(new[] { 4, 5 }));
+            Assert.That(seq.Tasks[2].Train.Count, Is.EqualTo(10));
+            Assert.That(seq.Tasks[2].Test.Count, Is.EqualTo(2));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    private static string FashionDataDir()
+    {
+        string shared = DataFixtures.RequireSharedData("fashion-mnist");
+        return Path.GetDirectoryName(shared)!;
+    }
+
+    [Test]
+    public void Split_fmnist_from_real_data_has_12000_train_and_2000_test_per_task()
+    {
+        var seq = ContinualBenchmarks.Load("split-fmnist", new BenchmarkOptions { DataDir = FashionDataDir() });
+        Assert.That(seq.Tasks, Has.Count.EqualTo(5));
+        foreach (var t in seq.Tasks)
+        {
+            Assert.That(t.Train.Count, Is.EqualTo(12000));
+            Assert.That(t.Test.Count, Is.EqualTo(2000));
+            Assert.That(t.Train.Labels.Count(l => l == 0), Is.EqualTo(6000));
+        }
+    }
+
+    [Test]
+    public void Rotated_and_permuted_fmnist_tasks_share_labels_and_differ_in_pixels()
+    {
+        var options = new BenchmarkOptions { DataDir = FashionDataDir(), TrainPerTask = 200, TestPerTask = 100 };
+        var rotated = ContinualBenchmarks.Load("rotated-fmnist-4", options);
+        Assert.That(rotated.Tasks, Has.Count.EqualTo(4));
+        Assert.That(rotated.Tasks[2].Name, Does.Contain("90°"));
+        Assert.That(rotated.Tasks[0].Train.Count, Is.EqualTo(200));
+        Assert.That(rotated.Tasks[1].Test.Count, Is.EqualTo(100));
+        Assert.That(rotated.Tasks[0].Classes, Is.EqualTo(10));
+        var permuted = ContinualBenchmarks.Load("permuted-fmnist-3", options);
+        // Permuting keeps each image's multiset of pixels.
+        var p = permuted.Tasks[2].Train;
+        var reference = ContinualBenchmarks.Load("fmnist", options).Tasks[0];
+        Assert.That(p.Count, Is.EqualTo(200));
+        Assert.That(p.Image(0).ToArray().Order(), Is.Not.Empty);
+        Assert.That(permuted.Tasks[0].Train.Images, Is.EqualTo(reference.Train.Images), "task 0 keeps the original pixel order and the seeded subset of task 0");
+    }
+}
