@@ -131,7 +131,7 @@ internal static unsafe class SgemmPacked
         int mTiles = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         // Cost per k, in micro-kernel tiles and packed elements (a tile ≈ MR·NR/32 cycles; packing ≈ 1 cycle
         // per element when it transposes, ¼ when it copies; untransposed B is read in place).
-        double tile = MR * NR / 32.0, packA = transA ? 0.25 : 1.0, packB = transB ? 1.0 : 0.0;
+        double tile = MR * NR / 32.0, packA = transA ? 0.25 : 1.0, packB = transB ? 1.0 : ReadsBInPlace(false, m, ldb) ? 0.0 : 0.25;
         double byRows = Ceil(mTiles, threads) * nPanels * tile + (double)m / threads * packA + n * packB;
         double byCols = mTiles * Ceil(nPanels, threads) * tile + m * packA + (double)n / threads * packB;
         bool splitRows = byRows <= byCols;
@@ -152,8 +152,8 @@ internal static unsafe class SgemmPacked
         int mb = Math.Min(MB, RoundUp(pr.M, mr));
         int kcMax = Math.Min(KC, pr.K);
         int nbMax = Math.Min(NB, RoundUp(pr.N, nr));
-        // Untransposed B is read in place except for a ragged last panel, which is packed with zero padding.
-        ws.Ensure(mb * kcMax, (pr.TransB ? nbMax : nr) * kcMax);
+        bool inPlace = ReadsBInPlace(pr.TransB, pr.M, pr.Ldb);
+        ws.Ensure(mb * kcMax, (inPlace ? nr : nbMax) * kcMax);
         float* edge = stackalloc float[mr * nr];
         for (int pc = 0; pc < pr.K; pc += KC)
         {
@@ -169,7 +169,7 @@ internal static unsafe class SgemmPacked
                 {
                     int nCols = Math.Min(NB, pr.N - jc);
                     int nPanels = (nCols + nr - 1) / nr;
-                    if (pr.TransB)
+                    if (!inPlace)
                     {
                         for (int j = 0; j < nPanels; j++)
                             PackB(pr, pc, kc, jc + j * nr, Math.Min(nr, nCols - j * nr), ws.B + (nint)j * nr * kc);
@@ -188,7 +188,7 @@ internal static unsafe class SgemmPacked
                             float* cTile = pr.C + (ic + t * mr) * pr.Ldc + jc + j * nr;
                             float* bPanel;
                             nint ldb;
-                            if (pr.TransB)
+                            if (!inPlace)
                             {
                                 bPanel = ws.B + (nint)j * nr * kc;
                                 ldb = nr;
@@ -207,6 +207,17 @@ internal static unsafe class SgemmPacked
                             {
                                 MicroKernel(kc, aPanel, bPanel, ldb, cTile, pr.Ldc, beta);
                             }
+                            else if (Best == Isa.Avx512 && cols == nr && rows <= 8)
+                            {
+                                // Last rows of C: a shorter kernel instead of multiplying padded zero rows.
+                                bool exact = rows is 4 or 8;
+                                float* target = exact ? cTile : edge;
+                                nint ldt = exact ? pr.Ldc : nr;
+                                float tileBeta = exact ? beta : 0f;
+                                if (rows <= 4) SgemmMicroKernels.Kernel4x32(kc, aPanel, bPanel, ldb, target, ldt, tileBeta);
+                                else SgemmMicroKernels.Kernel8x32(kc, aPanel, bPanel, ldb, target, ldt, tileBeta);
+                                if (!exact) MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
+                            }
                             else
                             {
                                 MicroKernel(kc, aPanel, bPanel, ldb, edge, nr, 0f);
@@ -218,6 +229,11 @@ internal static unsafe class SgemmPacked
             }
         }
     }
+
+    // Untransposed B already holds NR contiguous values per k, so with few rows of A to reuse a packed copy
+    // it is read in place (a ragged last panel is still packed, zero-padded). Not when its row stride is a
+    // multiple of 4 KiB: the rows of a panel would then share a handful of cache sets and evict each other.
+    private static bool ReadsBInPlace(bool transB, int m, nint ldb) => !transB && m <= 16 * MR && ldb % 1024 != 0;
 
     private static double Ceil(int count, int parts) => (count + parts - 1) / parts;
 
@@ -272,8 +288,7 @@ internal static unsafe class SgemmPacked
             for (int p = 0; p < kc; p++)
             {
                 float* src = pr.B + (p0 + p) * pr.Ldb + col0;
-                float* d = dst + p * nr;
-                for (int j = 0; j < cols; j++) d[j] = src[j];
+                Buffer.MemoryCopy(src, dst + p * nr, nr * sizeof(float), cols * sizeof(float));
             }
         }
         else
