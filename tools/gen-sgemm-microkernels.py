@@ -8,6 +8,14 @@ def kernel(name, vec, mr, nv, width, fma, astride=None):
     L.append(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     L.append(f"    public static void {name}(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)")
     L.append("    {")
+    if vec != "Vector128":
+        L.append("        // Start pulling the C tile into L1 now; it is needed only after the k loop.")
+        L.append("        if (Sse.IsSupported)")
+        L.append("        {")
+        for r in range(mr):
+            for line in range(0, nv * width, 16):
+                L.append(f"            Sse.Prefetch0(c + {r} * ldc + {line});")
+        L.append("        }")
     for r in range(mr):
         L.append("        " + " ".join(f"var c{r}_{v} = {vec}<float>.Zero;" for v in range(nv)))
     L.append("        for (int p = 0; p < kc; p++)")
@@ -52,6 +60,7 @@ hdr = """// Register-blocked SGEMM micro-kernels: C[0:MR, 0:NR] ← beta·C + Σ
 // so the widths stay identical apart from the vector type: AVX-512 12×32 (8×32 and 4×32 for the last rows), AVX2+FMA 6×16, Vector128 4×8.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Apd.Engine.Blas;
 

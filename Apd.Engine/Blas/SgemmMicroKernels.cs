@@ -3,6 +3,7 @@
 // so the widths stay identical apart from the vector type: AVX-512 12×32 (8×32 and 4×32 for the last rows), AVX2+FMA 6×16, Vector128 4×8.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Apd.Engine.Blas;
 
@@ -12,6 +13,34 @@ internal static unsafe class SgemmMicroKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel12x32(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)
     {
+        // Start pulling the C tile into L1 now; it is needed only after the k loop.
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(c + 0 * ldc + 0);
+            Sse.Prefetch0(c + 0 * ldc + 16);
+            Sse.Prefetch0(c + 1 * ldc + 0);
+            Sse.Prefetch0(c + 1 * ldc + 16);
+            Sse.Prefetch0(c + 2 * ldc + 0);
+            Sse.Prefetch0(c + 2 * ldc + 16);
+            Sse.Prefetch0(c + 3 * ldc + 0);
+            Sse.Prefetch0(c + 3 * ldc + 16);
+            Sse.Prefetch0(c + 4 * ldc + 0);
+            Sse.Prefetch0(c + 4 * ldc + 16);
+            Sse.Prefetch0(c + 5 * ldc + 0);
+            Sse.Prefetch0(c + 5 * ldc + 16);
+            Sse.Prefetch0(c + 6 * ldc + 0);
+            Sse.Prefetch0(c + 6 * ldc + 16);
+            Sse.Prefetch0(c + 7 * ldc + 0);
+            Sse.Prefetch0(c + 7 * ldc + 16);
+            Sse.Prefetch0(c + 8 * ldc + 0);
+            Sse.Prefetch0(c + 8 * ldc + 16);
+            Sse.Prefetch0(c + 9 * ldc + 0);
+            Sse.Prefetch0(c + 9 * ldc + 16);
+            Sse.Prefetch0(c + 10 * ldc + 0);
+            Sse.Prefetch0(c + 10 * ldc + 16);
+            Sse.Prefetch0(c + 11 * ldc + 0);
+            Sse.Prefetch0(c + 11 * ldc + 16);
+        }
         var c0_0 = Vector512<float>.Zero; var c0_1 = Vector512<float>.Zero;
         var c1_0 = Vector512<float>.Zero; var c1_1 = Vector512<float>.Zero;
         var c2_0 = Vector512<float>.Zero; var c2_1 = Vector512<float>.Zero;
@@ -189,6 +218,26 @@ internal static unsafe class SgemmMicroKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel8x32(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)
     {
+        // Start pulling the C tile into L1 now; it is needed only after the k loop.
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(c + 0 * ldc + 0);
+            Sse.Prefetch0(c + 0 * ldc + 16);
+            Sse.Prefetch0(c + 1 * ldc + 0);
+            Sse.Prefetch0(c + 1 * ldc + 16);
+            Sse.Prefetch0(c + 2 * ldc + 0);
+            Sse.Prefetch0(c + 2 * ldc + 16);
+            Sse.Prefetch0(c + 3 * ldc + 0);
+            Sse.Prefetch0(c + 3 * ldc + 16);
+            Sse.Prefetch0(c + 4 * ldc + 0);
+            Sse.Prefetch0(c + 4 * ldc + 16);
+            Sse.Prefetch0(c + 5 * ldc + 0);
+            Sse.Prefetch0(c + 5 * ldc + 16);
+            Sse.Prefetch0(c + 6 * ldc + 0);
+            Sse.Prefetch0(c + 6 * ldc + 16);
+            Sse.Prefetch0(c + 7 * ldc + 0);
+            Sse.Prefetch0(c + 7 * ldc + 16);
+        }
         var c0_0 = Vector512<float>.Zero; var c0_1 = Vector512<float>.Zero;
         var c1_0 = Vector512<float>.Zero; var c1_1 = Vector512<float>.Zero;
         var c2_0 = Vector512<float>.Zero; var c2_1 = Vector512<float>.Zero;
@@ -314,6 +363,18 @@ internal static unsafe class SgemmMicroKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel4x32(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)
     {
+        // Start pulling the C tile into L1 now; it is needed only after the k loop.
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(c + 0 * ldc + 0);
+            Sse.Prefetch0(c + 0 * ldc + 16);
+            Sse.Prefetch0(c + 1 * ldc + 0);
+            Sse.Prefetch0(c + 1 * ldc + 16);
+            Sse.Prefetch0(c + 2 * ldc + 0);
+            Sse.Prefetch0(c + 2 * ldc + 16);
+            Sse.Prefetch0(c + 3 * ldc + 0);
+            Sse.Prefetch0(c + 3 * ldc + 16);
+        }
         var c0_0 = Vector512<float>.Zero; var c0_1 = Vector512<float>.Zero;
         var c1_0 = Vector512<float>.Zero; var c1_1 = Vector512<float>.Zero;
         var c2_0 = Vector512<float>.Zero; var c2_1 = Vector512<float>.Zero;
@@ -387,6 +448,16 @@ internal static unsafe class SgemmMicroKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel6x16(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)
     {
+        // Start pulling the C tile into L1 now; it is needed only after the k loop.
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(c + 0 * ldc + 0);
+            Sse.Prefetch0(c + 1 * ldc + 0);
+            Sse.Prefetch0(c + 2 * ldc + 0);
+            Sse.Prefetch0(c + 3 * ldc + 0);
+            Sse.Prefetch0(c + 4 * ldc + 0);
+            Sse.Prefetch0(c + 5 * ldc + 0);
+        }
         var c0_0 = Vector256<float>.Zero; var c0_1 = Vector256<float>.Zero;
         var c1_0 = Vector256<float>.Zero; var c1_1 = Vector256<float>.Zero;
         var c2_0 = Vector256<float>.Zero; var c2_1 = Vector256<float>.Zero;

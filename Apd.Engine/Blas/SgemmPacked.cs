@@ -268,10 +268,15 @@ internal static unsafe class SgemmPacked
         }
         else
         {
+            var scale = Vector128.Create(alpha);
             for (int p = 0; p < kc; p++)
             {
                 float* src = pr.A + (p0 + p) * pr.Lda + row0;
-                for (int r = 0; r < rows; r++) dst[p * mr + r] = alpha * src[r];
+                float* d = dst + p * mr;
+                int r = 0;
+                if (Vector128.IsHardwareAccelerated)
+                    for (; r + 4 <= rows; r += 4) (Vector128.Load(src + r) * scale).Store(d + r);
+                for (; r < rows; r++) d[r] = alpha * src[r];
             }
         }
         if (rows < mr)
