@@ -3,7 +3,7 @@
 //     for each block of NB columns: pack B into NR-column panels (k-major) when it is stored transposed,
 //     otherwise read B in place (its rows already hold NR contiguous values per k);
 //       for each MR-row panel of A (stays in L1), each NR panel of B (streams from L2): micro-kernel.
-// Threads each take a block of rows or of columns of C and run this nest on it.
+// Threads each claim blocks of rows or of columns of C and run this nest on them.
 // The first K-slice applies beta (beta = 0 never reads C); later slices accumulate.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -110,8 +110,8 @@ internal static unsafe class SgemmPacked
 
     /// <summary>
     /// Caller has validated the arguments and handled m, n = 0 and k = 0 / alpha = 0. With a team, C is cut
-    /// into one block of rows or columns per thread (whichever costs less: idle tiles plus packing that
-    /// each thread repeats) and every thread runs the single-threaded loop nest on its block: no barriers.
+    /// into blocks of rows or of columns (whichever costs less: idle tiles plus packing that each block
+    /// repeats) and each thread runs the single-threaded loop nest on the blocks it claims: no barriers.
     /// </summary>
     public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc,
@@ -128,20 +128,21 @@ internal static unsafe class SgemmPacked
             Run(problem, ws[0]);
             return;
         }
+        // Two parts per thread: a thread the OS runs late leaves its parts to the others.
+        int parts = 2 * threads;
         int mTiles = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         // Cost per k, in micro-kernel tiles and packed elements (a tile ≈ MR·NR/32 cycles; packing ≈ 1 cycle
-        // per element when it transposes, ¼ when it copies; untransposed B is read in place).
+        // per element when it transposes, ¼ when it copies; B read in place costs nothing), for the busiest thread.
         double tile = MR * NR / 32.0, packA = transA ? 0.25 : 1.0, packB = transB ? 1.0 : ReadsBInPlace(false, m, ldb) ? 0.0 : 0.25;
-        double byRows = Ceil(mTiles, threads) * nPanels * tile + (double)m / threads * packA + n * packB;
-        double byCols = mTiles * Ceil(nPanels, threads) * tile + m * packA + (double)n / threads * packB;
+        double byRows = Ceil(mTiles, parts) * 2 * nPanels * tile + 2.0 * m / parts * packA + 2 * n * packB;
+        double byCols = mTiles * Ceil(nPanels, parts) * 2 * tile + 2 * m * packA + 2.0 * n / parts * packB;
         bool splitRows = byRows <= byCols;
         int units = splitRows ? mTiles : nPanels, unit = splitRows ? MR : NR, extent = splitRows ? m : n;
-        team!.Run(t =>
+        team!.Run(parts, (part, thread) =>
         {
-            (int u0, int u1) = Share(units, t, threads);
+            (int u0, int u1) = Share(units, part, parts);
             int lo = Math.Min(extent, u0 * unit), hi = Math.Min(extent, u1 * unit);
-            if (lo >= hi) return;
-            Run(splitRows ? problem.Rows(lo, hi) : problem.Columns(lo, hi), ws[t]);
+            if (lo < hi) Run(splitRows ? problem.Rows(lo, hi) : problem.Columns(lo, hi), ws[thread]);
         });
     }
 
