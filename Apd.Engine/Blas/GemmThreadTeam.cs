@@ -1,6 +1,7 @@
-// A fixed team of worker threads for one GEMM call at a time: Run(body) executes body(0) on the caller
-// and body(i) on worker i, and returns when all are done. Workers spin for a short while after each call
-// before blocking, so back-to-back GEMMs (a training step) do not pay an OS wake-up each time.
+// A fixed team of worker threads for one GEMM call at a time. Run(parts, body) splits a call into parts that
+// the caller and the workers claim one by one from a shared counter, so a worker the OS has not scheduled
+// yet (a loaded machine) delays nothing: the caller takes its parts and waits only for parts already claimed.
+// Workers spin for a short while after each call before blocking, so back-to-back GEMMs skip the OS wake-up.
 using System.Diagnostics;
 
 namespace Apd.Engine.Blas;
@@ -9,12 +10,37 @@ internal sealed class GemmThreadTeam : IDisposable
 {
     private static readonly long SpinTicks = Stopwatch.Frequency / 500; // 2 ms
 
+    private sealed class Job(int parts, Action<int, int> body)
+    {
+        public readonly int Parts = parts;
+        public readonly Action<int, int> Body = body;
+        public int Next;
+        public int Done;
+        public Exception? Failure;
+
+        // Claims and runs parts until none is left.
+        public void Work(int thread)
+        {
+            int part;
+            while ((part = Interlocked.Increment(ref Next) - 1) < Parts)
+            {
+                try
+                {
+                    Body(part, thread);
+                }
+                catch (Exception e)
+                {
+                    Failure ??= e;
+                }
+                Interlocked.Increment(ref Done);
+            }
+        }
+    }
+
     private readonly Thread[] _workers;
     private readonly SemaphoreSlim[] _start;
-    private Action<int>? _body;
-    private Exception? _failure;
+    private volatile Job? _job;
     private volatile bool _disposed;
-    private int _pending;
 
     public GemmThreadTeam(int threads)
     {
@@ -32,24 +58,17 @@ internal sealed class GemmThreadTeam : IDisposable
 
     public int Size { get; }
 
-    public void Run(Action<int> body)
+    /// <summary>Runs body(part, thread) for every part in [0, parts); thread in [0, Size) names the executing thread.</summary>
+    public void Run(int parts, Action<int, int> body)
     {
-        _body = body;
-        _failure = null;
-        Volatile.Write(ref _pending, Size - 1);
+        var job = new Job(parts, body);
+        _job = job;
         foreach (var s in _start) s.Release();
-        try
-        {
-            body(0);
-        }
-        catch (Exception e)
-        {
-            _failure ??= e;
-        }
+        job.Work(0);
         var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
-        _body = null;
-        if (_failure is not null) throw new InvalidOperationException("GEMM worker failed.", _failure);
+        while (Volatile.Read(ref job.Done) != parts) spin.SpinOnce(sleep1Threshold: -1);
+        _job = null;
+        if (job.Failure is not null) throw new InvalidOperationException("GEMM worker failed.", job.Failure);
     }
 
     private void WorkerLoop(int id)
@@ -61,15 +80,8 @@ internal sealed class GemmThreadTeam : IDisposable
             while (start.CurrentCount == 0 && Stopwatch.GetTimestamp() < until) Thread.SpinWait(64);
             start.Wait();
             if (_disposed) return;
-            try
-            {
-                _body!(id);
-            }
-            catch (Exception e)
-            {
-                _failure ??= e;
-            }
-            Interlocked.Decrement(ref _pending);
+            // A late wake-up may find the job finished (or the next one running): claiming parts is safe either way.
+            _job?.Work(id);
         }
     }
 

@@ -3,7 +3,7 @@
 //     for each block of NB columns: pack B into NR-column panels (k-major) when it is stored transposed,
 //     otherwise read B in place (its rows already hold NR contiguous values per k);
 //       for each MR-row panel of A (stays in L1), each NR panel of B (streams from L2): micro-kernel.
-// Threads each take a block of rows or of columns of C and run this nest on it.
+// Threads each claim blocks of rows or of columns of C and run this nest on them.
 // The first K-slice applies beta (beta = 0 never reads C); later slices accumulate.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -110,8 +110,8 @@ internal static unsafe class SgemmPacked
 
     /// <summary>
     /// Caller has validated the arguments and handled m, n = 0 and k = 0 / alpha = 0. With a team, C is cut
-    /// into one block of rows or columns per thread (whichever costs less: idle tiles plus packing that
-    /// each thread repeats) and every thread runs the single-threaded loop nest on its block: no barriers.
+    /// into blocks of rows or of columns (whichever costs less: idle tiles plus packing that each block
+    /// repeats) and each thread runs the single-threaded loop nest on the blocks it claims: no barriers.
     /// </summary>
     public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc,
@@ -128,20 +128,21 @@ internal static unsafe class SgemmPacked
             Run(problem, ws[0]);
             return;
         }
+        // Two parts per thread: a thread the OS runs late leaves its parts to the others.
+        int parts = 2 * threads;
         int mTiles = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         // Cost per k, in micro-kernel tiles and packed elements (a tile ≈ MR·NR/32 cycles; packing ≈ 1 cycle
-        // per element when it transposes, ¼ when it copies; untransposed B is read in place).
-        double tile = MR * NR / 32.0, packA = transA ? 0.25 : 1.0, packB = transB ? 1.0 : 0.0;
-        double byRows = Ceil(mTiles, threads) * nPanels * tile + (double)m / threads * packA + n * packB;
-        double byCols = mTiles * Ceil(nPanels, threads) * tile + m * packA + (double)n / threads * packB;
+        // per element when it transposes, ¼ when it copies; B read in place costs nothing), for the busiest thread.
+        double tile = MR * NR / 32.0, packA = transA ? 0.25 : 1.0, packB = transB ? 1.0 : ReadsBInPlace(false, m, ldb) ? 0.0 : 0.25;
+        double byRows = Ceil(mTiles, parts) * 2 * nPanels * tile + 2.0 * m / parts * packA + 2 * n * packB;
+        double byCols = mTiles * Ceil(nPanels, parts) * 2 * tile + 2 * m * packA + 2.0 * n / parts * packB;
         bool splitRows = byRows <= byCols;
         int units = splitRows ? mTiles : nPanels, unit = splitRows ? MR : NR, extent = splitRows ? m : n;
-        team!.Run(t =>
+        team!.Run(parts, (part, thread) =>
         {
-            (int u0, int u1) = Share(units, t, threads);
+            (int u0, int u1) = Share(units, part, parts);
             int lo = Math.Min(extent, u0 * unit), hi = Math.Min(extent, u1 * unit);
-            if (lo >= hi) return;
-            Run(splitRows ? problem.Rows(lo, hi) : problem.Columns(lo, hi), ws[t]);
+            if (lo < hi) Run(splitRows ? problem.Rows(lo, hi) : problem.Columns(lo, hi), ws[thread]);
         });
     }
 
@@ -152,8 +153,8 @@ internal static unsafe class SgemmPacked
         int mb = Math.Min(MB, RoundUp(pr.M, mr));
         int kcMax = Math.Min(KC, pr.K);
         int nbMax = Math.Min(NB, RoundUp(pr.N, nr));
-        // Untransposed B is read in place except for a ragged last panel, which is packed with zero padding.
-        ws.Ensure(mb * kcMax, (pr.TransB ? nbMax : nr) * kcMax);
+        bool inPlace = ReadsBInPlace(pr.TransB, pr.M, pr.Ldb);
+        ws.Ensure(mb * kcMax, (inPlace ? nr : nbMax) * kcMax);
         float* edge = stackalloc float[mr * nr];
         for (int pc = 0; pc < pr.K; pc += KC)
         {
@@ -169,7 +170,7 @@ internal static unsafe class SgemmPacked
                 {
                     int nCols = Math.Min(NB, pr.N - jc);
                     int nPanels = (nCols + nr - 1) / nr;
-                    if (pr.TransB)
+                    if (!inPlace)
                     {
                         for (int j = 0; j < nPanels; j++)
                             PackB(pr, pc, kc, jc + j * nr, Math.Min(nr, nCols - j * nr), ws.B + (nint)j * nr * kc);
@@ -188,7 +189,7 @@ internal static unsafe class SgemmPacked
                             float* cTile = pr.C + (ic + t * mr) * pr.Ldc + jc + j * nr;
                             float* bPanel;
                             nint ldb;
-                            if (pr.TransB)
+                            if (!inPlace)
                             {
                                 bPanel = ws.B + (nint)j * nr * kc;
                                 ldb = nr;
@@ -207,6 +208,17 @@ internal static unsafe class SgemmPacked
                             {
                                 MicroKernel(kc, aPanel, bPanel, ldb, cTile, pr.Ldc, beta);
                             }
+                            else if (Best == Isa.Avx512 && cols == nr && rows <= 8)
+                            {
+                                // Last rows of C: a shorter kernel instead of multiplying padded zero rows.
+                                bool exact = rows is 4 or 8;
+                                float* target = exact ? cTile : edge;
+                                nint ldt = exact ? pr.Ldc : nr;
+                                float tileBeta = exact ? beta : 0f;
+                                if (rows <= 4) SgemmMicroKernels.Kernel4x32(kc, aPanel, bPanel, ldb, target, ldt, tileBeta);
+                                else SgemmMicroKernels.Kernel8x32(kc, aPanel, bPanel, ldb, target, ldt, tileBeta);
+                                if (!exact) MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
+                            }
                             else
                             {
                                 MicroKernel(kc, aPanel, bPanel, ldb, edge, nr, 0f);
@@ -218,6 +230,11 @@ internal static unsafe class SgemmPacked
             }
         }
     }
+
+    // Untransposed B already holds NR contiguous values per k, so with few rows of A to reuse a packed copy
+    // it is read in place (a ragged last panel is still packed, zero-padded). Not when its row stride is a
+    // multiple of 4 KiB: the rows of a panel would then share a handful of cache sets and evict each other.
+    private static bool ReadsBInPlace(bool transB, int m, nint ldb) => !transB && m <= 16 * MR && ldb % 1024 != 0;
 
     private static double Ceil(int count, int parts) => (count + parts - 1) / parts;
 
@@ -252,10 +269,15 @@ internal static unsafe class SgemmPacked
         }
         else
         {
+            var scale = Vector128.Create(alpha);
             for (int p = 0; p < kc; p++)
             {
                 float* src = pr.A + (p0 + p) * pr.Lda + row0;
-                for (int r = 0; r < rows; r++) dst[p * mr + r] = alpha * src[r];
+                float* d = dst + p * mr;
+                int r = 0;
+                if (Vector128.IsHardwareAccelerated)
+                    for (; r + 4 <= rows; r += 4) (Vector128.Load(src + r) * scale).Store(d + r);
+                for (; r < rows; r++) d[r] = alpha * src[r];
             }
         }
         if (rows < mr)
@@ -272,8 +294,7 @@ internal static unsafe class SgemmPacked
             for (int p = 0; p < kc; p++)
             {
                 float* src = pr.B + (p0 + p) * pr.Ldb + col0;
-                float* d = dst + p * nr;
-                for (int j = 0; j < cols; j++) d[j] = src[j];
+                Buffer.MemoryCopy(src, dst + p * nr, nr * sizeof(float), cols * sizeof(float));
             }
         }
         else
