@@ -80,8 +80,14 @@ public static class ContinualBenchmarks
         return new TaskSequence(name, tasks);
     }
 
-    /// <summary>Train and test sets of a dataset, and the normalisation statistics from its training set.</summary>
-    private sealed record Source(LabeledImages Train, LabeledImages Test);
+    /// <summary>Train and test sets of a dataset, and the per-channel statistics of its training set (computed on first use).</summary>
+    private sealed class Source(LabeledImages train, LabeledImages test)
+    {
+        private readonly Lazy<(float[] Mean, float[] Std)> _statistics = new(() => TaskBuilders.ChannelStatistics(train));
+        public LabeledImages Train { get; } = train;
+        public LabeledImages Test { get; } = test;
+        public (float[] Mean, float[] Std) Statistics => _statistics.Value;
+    }
 
     private static void Validate(BenchmarkOptions o)
     {
@@ -91,6 +97,8 @@ public static class ContinualBenchmarks
             throw new ArgumentOutOfRangeException(nameof(o.ValidationFraction), $"validation fraction must be in [0, 1), got {o.ValidationFraction}");
         int orderChoices = (o.Order is null ? 0 : 1) + (o.PaperOrder is null ? 0 : 1) + (o.RandomOrder ? 1 : 0);
         if (orderChoices > 1) throw new ArgumentException("give at most one of Order, PaperOrder and RandomOrder");
+        if ((o.Mean is null) != (o.Std is null)) throw new ArgumentException("give both Mean and Std, or neither (then they are computed from the training split)");
+        if (o.Mean is not null && o.Normalization != PixelNormalization.MeanStd) throw new ArgumentException("Mean and Std apply only with Normalization = MeanStd");
     }
 
     private static bool TryCount(string name, string prefix, out int n)
@@ -258,23 +266,11 @@ public static class ContinualBenchmarks
         {
             var (mean, std) = options.Mean is not null && options.Std is not null
                 ? (options.Mean, options.Std)
-                : StatisticsOf(source);
+                : ((IReadOnlyList<float>)source.Statistics.Mean, (IReadOnlyList<float>)source.Statistics.Std);
             foreach (var set in new[] { train, test, validation })
                 if (set is not null && set.Count > 0) TaskBuilders.Standardize(set, mean, std);
         }
         return new ContinualTask($"task {t + 1}: {name}", train, test) { OriginalClasses = originalClasses, Validation = validation };
-    }
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Source, Tuple<float[], float[]>> Statistics = new();
-
-    private static (IReadOnlyList<float>, IReadOnlyList<float>) StatisticsOf(Source source)
-    {
-        var s = Statistics.GetValue(source, src =>
-        {
-            var (m, d) = TaskBuilders.ChannelStatistics(src.Train);
-            return Tuple.Create(m, d);
-        });
-        return (s.Item1, s.Item2);
     }
 
     private static IReadOnlyList<int> PaperOrder(IReadOnlyList<IReadOnlyList<int>> orders, int k) =>
