@@ -15,6 +15,7 @@ public static class ContinualBenchmarks
     [
         "split-digits", "fmnist", "split-fmnist", "rotated-fmnist-<N>", "permuted-fmnist-<N>",
         "mnist", "split-mnist", "rotated-mnist-<N>", "permuted-mnist-<N>",
+        "kmnist", "split-kmnist", "rotated-kmnist-<N>", "permuted-kmnist-<N>",
         "split-cifar10", "cifar100-split", "cifar100-superclass",
     ];
 
@@ -64,20 +65,33 @@ public static class ContinualBenchmarks
         var tasks = name switch
         {
             "split-digits" => SplitDigits(options),
-            "fmnist" => Whole(LoadIdx(DataCatalogue.FashionMnist, options), options),
-            "mnist" => Whole(LoadIdx(DataCatalogue.Mnist, options), options),
-            "split-fmnist" => SplitByClass(LoadIdx(DataCatalogue.FashionMnist, options), 2, options),
-            "split-mnist" => SplitByClass(LoadIdx(DataCatalogue.Mnist, options), 2, options),
             "split-cifar10" => SplitByClass(LoadCifar10(options), 2, options),
             "cifar100-split" => SplitByClass(LoadCifar100(options).Source, 10, options),
             "cifar100-superclass" => Superclass(LoadCifar100(options), options),
-            _ when TryCount(name, "rotated-fmnist-", out int n) => Rotated(LoadIdx(DataCatalogue.FashionMnist, options), n, options),
-            _ when TryCount(name, "rotated-mnist-", out int n) => Rotated(LoadIdx(DataCatalogue.Mnist, options), n, options),
-            _ when TryCount(name, "permuted-fmnist-", out int n) => Permuted(LoadIdx(DataCatalogue.FashionMnist, options), n, options),
-            _ when TryCount(name, "permuted-mnist-", out int n) => Permuted(LoadIdx(DataCatalogue.Mnist, options), n, options),
-            _ => throw new ArgumentException($"unknown benchmark '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
+            _ => IdxFamily(name, options),
         };
         return new TaskSequence(name, tasks);
+    }
+
+    /// <summary>The 28×28 IDX datasets, by the short name used in benchmark names.</summary>
+    private static readonly Dictionary<string, CatalogueDataset> IdxDatasets = new(StringComparer.Ordinal)
+    {
+        ["fmnist"] = DataCatalogue.FashionMnist,
+        ["mnist"] = DataCatalogue.Mnist,
+        ["kmnist"] = DataCatalogue.Kmnist,
+    };
+
+    /// <summary>"D", "split-D", "rotated-D-N", "permuted-D-N" for each IDX dataset D.</summary>
+    private static List<ContinualTask> IdxFamily(string name, BenchmarkOptions options)
+    {
+        foreach (var (key, dataset) in IdxDatasets)
+        {
+            if (name == key) return Whole(LoadIdx(dataset, options), options);
+            if (name == "split-" + key) return SplitByClass(LoadIdx(dataset, options), 2, options);
+            if (TryCount(name, $"rotated-{key}-", out int r)) return Rotated(LoadIdx(dataset, options), r, options);
+            if (TryCount(name, $"permuted-{key}-", out int p)) return Permuted(LoadIdx(dataset, options), p, options);
+        }
+        throw new ArgumentException($"unknown benchmark '{name}'; known: {string.Join(", ", Names)}", nameof(name));
     }
 
     /// <summary>Train and test sets of a dataset, and the per-channel statistics of its training set (computed on first use).</summary>

@@ -82,16 +82,22 @@ public sealed class ContinualBenchmarksTests
         Assert.That(e.Message, Does.Contain("split-digits").And.Contain("cifar100-superclass"));
     }
 
-    [Test]
-    public void Missing_files_are_listed_with_where_to_put_them()
+    [TestCase("split-fmnist", "fashion-mnist")]
+    [TestCase("rotated-kmnist-3", "kmnist")]
+    [TestCase("permuted-mnist-2", "mnist")]
+    [TestCase("split-cifar10", "cifar-10")]
+    [TestCase("cifar100-superclass", "cifar-100")]
+    public void Missing_files_are_listed_with_where_to_put_them(string benchmark, string dataset)
     {
         string dir = DataFixtures.TempDir();
         try
         {
-            var e = Assert.Throws<MissingDataException>(() => ContinualBenchmarks.Load("split-fmnist", new BenchmarkOptions { DataDir = dir }))!;
-            Assert.That(e.MissingPaths, Has.Count.EqualTo(4));
-            foreach (var f in DataCatalogue.FashionMnist.Files) Assert.That(e.Message, Does.Contain(Path.Combine(dir, f.RelativePath)));
-            Assert.That(e.Message, Does.Contain("8d4fb7e6c68d591d4c3dfef9ec88bf0d").And.Contain("--download"));
+            var entry = DataCatalogue.Find(dataset);
+            var e = Assert.Throws<MissingDataException>(() => ContinualBenchmarks.Load(benchmark, new BenchmarkOptions { DataDir = dir }))!;
+            Assert.That(e.MissingPaths, Has.Count.EqualTo(entry.Files.Count));
+            foreach (var f in entry.Files) Assert.That(e.Message, Does.Contain(Path.Combine(dir, f.RelativePath)));
+            foreach (var d in entry.Downloads) Assert.That(e.Message, Does.Contain(d.Url.ToString()).And.Contain(d.Hash));
+            Assert.That(e.Message, Does.Contain("--download"));
         }
         finally { Directory.Delete(dir, true); }
     }
