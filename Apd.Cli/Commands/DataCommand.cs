@@ -33,7 +33,7 @@ public sealed class DataCommand : ICommand
     {
         w.WriteLine("usage: apd data inspect FILE...      format, item count, image shape, label range of each file");
         w.WriteLine("       apd data list [--data-dir D]  known datasets, their files and whether they are present");
-        w.WriteLine("       apd data fetch NAME... [--data-dir D]  download and verify (fashion-mnist, mnist, cifar-10, cifar-100)");
+        w.WriteLine("       apd data fetch NAME... [--data-dir D]  download and verify (fashion-mnist, mnist, kmnist, cifar-10, cifar-100)");
         w.WriteLine($"The data folder is --data-dir, else ${DataFolders.EnvironmentVariable}, else {DataFolders.Default}.");
     }
 

@@ -107,6 +107,16 @@ public sealed class CifarBinaryReaderTests
     }
 
     [Test]
+    public void Gzip_compressed_batches_are_read_like_raw_ones()
+    {
+        var raw = Rows(CifarVariant.Cifar100, (2, 17), (5, 33));
+        var fromGzip = CifarBinaryReader.Read(CifarVariant.Cifar100, Write("train.bin.gz", DataFixtures.Gzip(raw)));
+        var fromRaw = CifarBinaryReader.Read(CifarVariant.Cifar100, Write("train.bin", raw));
+        Assert.That(fromGzip.Images.Images, Is.EqualTo(fromRaw.Images.Images));
+        Assert.That(fromGzip.CoarseLabels, Is.EqualTo(new[] { 2, 5 }));
+    }
+
+    [Test]
     public void Empty_file_is_rejected()
     {
         var e = Assert.Throws<DataFormatException>(() => CifarBinaryReader.Read(CifarVariant.Cifar10, Write("empty.bin", [])))!;

@@ -82,16 +82,22 @@ public sealed class ContinualBenchmarksTests
         Assert.That(e.Message, Does.Contain("split-digits").And.Contain("cifar100-superclass"));
     }
 
-    [Test]
-    public void Missing_files_are_listed_with_where_to_put_them()
+    [TestCase("split-fmnist", "fashion-mnist")]
+    [TestCase("rotated-kmnist-3", "kmnist")]
+    [TestCase("permuted-mnist-2", "mnist")]
+    [TestCase("split-cifar10", "cifar-10")]
+    [TestCase("cifar100-superclass", "cifar-100")]
+    public void Missing_files_are_listed_with_where_to_put_them(string benchmark, string dataset)
     {
         string dir = DataFixtures.TempDir();
         try
         {
-            var e = Assert.Throws<MissingDataException>(() => ContinualBenchmarks.Load("split-fmnist", new BenchmarkOptions { DataDir = dir }))!;
-            Assert.That(e.MissingPaths, Has.Count.EqualTo(4));
-            foreach (var f in DataCatalogue.FashionMnist.Files) Assert.That(e.Message, Does.Contain(Path.Combine(dir, f.RelativePath)));
-            Assert.That(e.Message, Does.Contain("8d4fb7e6c68d591d4c3dfef9ec88bf0d").And.Contain("--download"));
+            var entry = DataCatalogue.Find(dataset);
+            var e = Assert.Throws<MissingDataException>(() => ContinualBenchmarks.Load(benchmark, new BenchmarkOptions { DataDir = dir }))!;
+            Assert.That(e.MissingPaths, Has.Count.EqualTo(entry.Files.Count));
+            foreach (var f in entry.Files) Assert.That(e.Message, Does.Contain(Path.Combine(dir, f.RelativePath)));
+            foreach (var d in entry.Downloads) Assert.That(e.Message, Does.Contain(d.Url.ToString()).And.Contain(d.Hash));
+            Assert.That(e.Message, Does.Contain("--download"));
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -189,22 +195,87 @@ public sealed class ContinualBenchmarksTests
         }
     }
 
+    /// <summary>A data folder with small, well-formed but non-standard Fashion-MNIST files (raw, not gzip):
+    /// 40 training and 20 test images of 6×6, label i mod 10.</summary>
+    private static string FakeFashion()
+    {
+        string dir = DataFixtures.TempDir();
+        string sub = Path.Combine(dir, "fashion-mnist");
+        Directory.CreateDirectory(sub);
+        void Write(string prefix, int n)
+        {
+            File.WriteAllBytes(Path.Combine(sub, $"{prefix}-images-idx3-ubyte"), DataFixtures.Idx([n, 6, 6], DataFixtures.ImagePixels(n, 6, 6)));
+            File.WriteAllBytes(Path.Combine(sub, $"{prefix}-labels-idx1-ubyte"), DataFixtures.Idx([n], Enumerable.Range(0, n).Select(i => (byte)(i % 10)).ToArray()));
+        }
+        Write("train", 40);
+        Write("t10k", 20);
+        return dir;
+    }
+
     [Test]
-    public void Rotated_and_permuted_fmnist_tasks_share_labels_and_differ_in_pixels()
+    public void Non_standard_fashion_content_is_rejected_unless_verification_is_off()
+    {
+        string dir = FakeFashion();
+        try
+        {
+            var e = Assert.Throws<DataFormatException>(() => ContinualBenchmarks.Load("fmnist", new BenchmarkOptions { DataDir = dir }))!;
+            Assert.That(e.Message, Does.Contain("train-images-idx3-ubyte").And.Contain("not the standard data"));
+            var seq = ContinualBenchmarks.Load("fmnist", new BenchmarkOptions { DataDir = dir, VerifyContent = false });
+            Assert.That(seq.Tasks[0].Train.Count, Is.EqualTo(40));
+            Assert.That(seq.Tasks[0].Test.Count, Is.EqualTo(20));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Permuted_tasks_permute_the_same_images_and_task_0_is_unpermuted()
+    {
+        string dir = FakeFashion();
+        try
+        {
+            var options = new BenchmarkOptions { DataDir = dir, VerifyContent = false };
+            var plain = ContinualBenchmarks.Load("fmnist", options).Tasks[0].Train;
+            var seq = ContinualBenchmarks.Load("permuted-fmnist-3", options);
+            Assert.That(seq.Tasks[0].Train.Images, Is.EqualTo(plain.Images));
+            var p1 = seq.Tasks[1].Train;
+            var p2 = seq.Tasks[2].Train;
+            Assert.That(p1.Labels, Is.EqualTo(plain.Labels));
+            Assert.That(p1.Images, Is.Not.EqualTo(plain.Images));
+            Assert.That(p1.Images, Is.Not.EqualTo(p2.Images), "each task has its own permutation");
+            for (int i = 0; i < plain.Count; i++)
+                Assert.That(p1.Image(i).ToArray().Order(), Is.EqualTo(plain.Image(i).ToArray().Order()), $"image {i} keeps its pixel values");
+            var again = ContinualBenchmarks.Load("permuted-fmnist-3", options);
+            Assert.That(again.Tasks[2].Train.Images, Is.EqualTo(p2.Images));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Rotated_tasks_turn_by_k_times_180_over_n_degrees()
+    {
+        string dir = FakeFashion();
+        try
+        {
+            var options = new BenchmarkOptions { DataDir = dir, VerifyContent = false, TestPerTask = 5 };
+            var plain = ContinualBenchmarks.Load("fmnist", options with { TestPerTask = null }).Tasks[0];
+            var seq = ContinualBenchmarks.Load("rotated-fmnist-2", options);
+            Assert.That(seq.Tasks.Select(t => t.Name), Is.EqualTo(new[] { "task 1: rotation 0°", "task 2: rotation 90°" }));
+            Assert.That(seq.Tasks[0].Train.Images, Is.EqualTo(plain.Train.Images));
+            Assert.That(seq.Tasks[1].Train.Images, Is.EqualTo(Apd.Data.Tasks.TaskBuilders.Rotate(plain.Train, 90).Images));
+            Assert.That(seq.Tasks[1].Test.Count, Is.EqualTo(5));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Rotated_fmnist_from_real_data_keeps_per_task_subsets()
     {
         var options = new BenchmarkOptions { DataDir = FashionDataDir(), TrainPerTask = 200, TestPerTask = 100 };
         var rotated = ContinualBenchmarks.Load("rotated-fmnist-4", options);
         Assert.That(rotated.Tasks, Has.Count.EqualTo(4));
         Assert.That(rotated.Tasks[2].Name, Does.Contain("90°"));
-        Assert.That(rotated.Tasks[0].Train.Count, Is.EqualTo(200));
-        Assert.That(rotated.Tasks[1].Test.Count, Is.EqualTo(100));
+        Assert.That(rotated.Tasks.Select(t => t.Train.Count), Has.All.EqualTo(200));
+        Assert.That(rotated.Tasks.Select(t => t.Test.Count), Has.All.EqualTo(100));
         Assert.That(rotated.Tasks[0].Classes, Is.EqualTo(10));
-        var permuted = ContinualBenchmarks.Load("permuted-fmnist-3", options);
-        // Permuting keeps each image's multiset of pixels.
-        var p = permuted.Tasks[2].Train;
-        var reference = ContinualBenchmarks.Load("fmnist", options).Tasks[0];
-        Assert.That(p.Count, Is.EqualTo(200));
-        Assert.That(p.Image(0).ToArray().Order(), Is.Not.Empty);
-        Assert.That(permuted.Tasks[0].Train.Images, Is.EqualTo(reference.Train.Images), "task 0 keeps the original pixel order and the seeded subset of task 0");
     }
 }

@@ -1,5 +1,5 @@
 // Small data files made inside the tests (valid and deliberately corrupted), and the lookup of
-// the shared real-data folder (APD_TEST_DATA, or a shared/data folder above the test directory).
+// a file of the shared real-data folder found through TestData.
 using System.Buffers.Binary;
 using System.IO.Compression;
 
@@ -41,25 +41,11 @@ internal static class DataFixtures
         return dir;
     }
 
-    /// <summary>The shared real-data folder, or null when it is not available.</summary>
-    public static string? SharedData()
-    {
-        string? env = Environment.GetEnvironmentVariable("APD_TEST_DATA");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
-
+    /// <summary>A file or folder under the shared real-data folder (<see cref="TestData"/>), or Assert.Ignore when absent.</summary>
     public static string RequireSharedData(string relative)
     {
-        string? root = SharedData();
-        string? path = root is null ? null : Path.Combine(root, relative);
-        if (path is null || !(File.Exists(path) || Directory.Exists(path)))
-            Assert.Ignore($"real data '{relative}' not found: set APD_TEST_DATA or place shared/data above the test directory");
-        return path!;
+        string path = Path.Combine(TestData.SharedDataOrIgnore(), relative);
+        if (!(File.Exists(path) || Directory.Exists(path))) Assert.Ignore($"test data not found: {path}");
+        return path;
     }
 }
