@@ -17,18 +17,20 @@ namespace Apd.Cli.Commands;
 public sealed class StepBenchmark : IBenchmark
 {
     public string Name => "step";
-    public string Summary => "LeNet train step (batch 100, Adam) and inference (batch 100, 1) [--steps N] [--threads T] [--workload lenet-cifar|lenet-fmnist] [--peer] [--json FILE]";
+    public string Summary => "LeNet train step (batch 100, Adam) and inference (batch 100, 1) [--steps N] [--threads T] [--conv-workers W] [--layers] [--workload lenet-cifar|lenet-fmnist] [--peer] [--json FILE]";
 
     private static readonly (string Name, int C, int H, int W)[] Workloads = [("lenet-cifar", 3, 32, 32), ("lenet-fmnist", 1, 28, 28)];
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var cli = new CliArgs(args, "peer");
+        var cli = new CliArgs(args, "peer", "layers");
         int steps = cli.Int("steps", 20);
         int warmup = cli.Int("warmup", 3);
         int threads = cli.Int("threads", 2);
+        int convWorkers = cli.Int("conv-workers", threads);
         string workload = cli.String("workload", "all");
         bool peer = cli.Flag("peer");
+        bool layers = cli.Flag("layers");
         string? peerScript = cli.String("peer-script");
         string? jsonPath = cli.String("json");
         cli.RejectUnknown();
@@ -37,13 +39,16 @@ public sealed class StepBenchmark : IBenchmark
         if (chosen.Length == 0) throw new CliUsageException($"unknown workload '{workload}' (lenet-cifar, lenet-fmnist, all)");
 
         BlasProvider.Threads = threads;
-        BatchParallel.MaxWorkers = threads;
+        if (convWorkers < 1) throw new CliUsageException("--conv-workers must be positive");
+        BatchParallel.MaxWorkers = convWorkers;
         string loadBefore = SystemInfo.LoadAverage();
         stdout.WriteLine($"machine: {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical cores, load {loadBefore}");
-        stdout.WriteLine($"  {BlasProvider.Current.Describe()}; conv batch split over {threads} worker(s)");
+        stdout.WriteLine($"  {BlasProvider.Current.Describe()}; conv batch split over {convWorkers} worker(s)");
         stdout.WriteLine($"warm-up {warmup}, then the median of {steps} repetitions (batch 1: of {Math.Max(steps, 200)})");
 
         var results = chosen.Select(w => Measure(w.Name, w.C, w.H, w.W, threads, steps, warmup)).ToList();
+        if (layers)
+            foreach (var w in chosen) ProfileLayers(w.Name, w.C, w.H, w.W, steps, stdout);
         List<StepResult>? peers = null;
         if (peer) peers = RunPeer(peerScript, threads, steps, warmup, workload, stdout, stderr);
 
@@ -115,6 +120,63 @@ public sealed class StepBenchmark : IBenchmark
         double b100 = MedianMs(() => net.Predict(0, x, batch, logits), warmup, steps);
         double b1 = MedianMs(() => net.Predict(0, x1, 1, logits1), 20, Math.Max(steps, 200));
         return new StepResult(name, threads, Math.Round(train, 3), Math.Round(b100, 3), Math.Round(b1, 4));
+    }
+
+    /// <summary>Median forward and backward time of each layer at batch 100 (where a training step goes).</summary>
+    private static void ProfileLayers(string name, int c, int h, int w, int reps, TextWriter stdout)
+    {
+        const int batch = 100;
+        var net = LeNet.Create(c, h, w, seed: 1);
+        net.BeginTask(0, 10);
+        ILayer[] layers = [.. net.Trunk, net.Head(0)];
+        var rng = new Random(3);
+        var acts = new float[layers.Length + 1][];
+        acts[0] = new float[batch * c * h * w];
+        for (int i = 0; i < acts[0].Length; i++) acts[0][i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < layers.Length; i++) acts[i + 1] = new float[batch * layers[i].OutputSize];
+        var pass = new LayerPass(0, batch);
+        stdout.WriteLine();
+        stdout.WriteLine($"{name}: per-layer median ms at batch {batch}");
+        stdout.WriteLine($"{"layer",-14}{"forward",10}{"backward",10}{"fwd cpu",10}{"bwd cpu",10}   (cpu: process CPU ms per call, all threads)");
+        double totalF = 0, totalB = 0, totalFc = 0, totalBc = 0;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var layer = layers[i];
+            float[] x = acts[i], y = acts[i + 1];
+            float[] dy = new float[y.Length], dx = i == 0 ? [] : new float[x.Length];
+            for (int k = 0; k < dy.Length; k++) dy[k] = (float)(rng.NextDouble() - 0.5) * 1e-2f;
+            double f = MedianMs(() => layer.Forward(pass, x, y), 2, reps);
+            double b = MedianMs(() => layer.Backward(pass, x, y, dy, dx), 2, reps);
+            double fc = CpuMs(() => layer.Forward(pass, x, y), reps);
+            double bc = CpuMs(() => layer.Backward(pass, x, y, dy, dx), reps);
+            totalF += f;
+            totalB += b;
+            totalFc += fc;
+            totalBc += bc;
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{layer.Name,-14}{f,10:F2}{b,10:F2}{fc,10:F2}{bc,10:F2}"));
+        }
+        var adam = new Adam(net.TrainableParameters(0));
+        double a = MedianMs(() => adam.Step(1e-3f), 2, reps), ac = CpuMs(() => adam.Step(1e-3f), reps);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"adam step",-14}{"",10}{a,10:F2}{"",10}{ac,10:F2}"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"total",-14}{totalF,10:F2}{totalB + a,10:F2}{totalFc,10:F2}{totalBc + ac,10:F2}"));
+    }
+
+    // Process CPU time per call over enough calls (≥ 200 ms of CPU) to outlast the clock's tick.
+    private static double CpuMs(Action action, int reps)
+    {
+        using var self = Process.GetCurrentProcess();
+        int calls = 0;
+        self.Refresh();
+        TimeSpan start = self.TotalProcessorTime;
+        long wall = Stopwatch.GetTimestamp();
+        do
+        {
+            for (int i = 0; i < reps; i++) action();
+            calls += reps;
+            self.Refresh();
+        }
+        while ((self.TotalProcessorTime - start).TotalMilliseconds < 200 && Stopwatch.GetElapsedTime(wall).TotalSeconds < 5);
+        return (self.TotalProcessorTime - start).TotalMilliseconds / calls;
     }
 
     private static double MedianMs(Action action, int warmup, int reps)
