@@ -1,8 +1,8 @@
-using Apd.Engine.Apd;
-using Apd.Engine.Apd.Reference;
-using static Apd.Engine.Tests.Apd.ApdTestUtil;
+using Apd.Engine.Decomposition;
+using Apd.Engine.Decomposition.Reference;
+using static Apd.Engine.Tests.Decomposition.ApdTestUtil;
 
-namespace Apd.Engine.Tests.Apd;
+namespace Apd.Engine.Tests.Decomposition;
 
 [TestFixture, Category("Kernels")]
 public class ApdComposeTests

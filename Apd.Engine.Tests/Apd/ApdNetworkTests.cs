@@ -1,10 +1,10 @@
-using Apd.Engine.Apd;
-using Apd.Engine.Apd.Hooks;
+using Apd.Engine.Decomposition;
+using Apd.Engine.Decomposition.Hooks;
 using Apd.Engine.Tensors;
 using Apd.Engine.Training;
-using static Apd.Engine.Tests.Apd.ApdTestUtil;
+using static Apd.Engine.Tests.Decomposition.ApdTestUtil;
 
-namespace Apd.Engine.Tests.Apd;
+namespace Apd.Engine.Tests.Decomposition;
 
 [TestFixture]
 public class ApdNetworkTests
@@ -58,7 +58,7 @@ public class ApdNetworkTests
         }
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Predict(net, 2, x));
         Assert.That(ex!.Message, Does.Contain("unknown task id 2"));
-        Assert.That(net.Capacity().TauNonZeros, Is.LessThan(capacityBefore.TauNonZeros));
+        Assert.That(net.Capacity().TaskAdaptiveNonZeros, Is.LessThan(capacityBefore.TaskAdaptiveNonZeros));
         Assert.That(net.LearnedTasks, Is.EqualTo(new[] { 0, 1, 3 }));
         Assert.That(net.Weights.All(w => !w.HasTask(2)));
     }
@@ -88,7 +88,7 @@ public class ApdNetworkTests
 
         Assert.That(report.EntriesMoved, Is.GreaterThan(0));
         Assert.That(report.NonZerosAfter, Is.LessThan(report.NonZerosBefore));
-        Assert.That(net.Capacity().Ratio, Is.LessThan(capacityBefore.Ratio));
+        Assert.That(net.Capacity().Capacity, Is.LessThan(capacityBefore.Capacity));
         var thetaAfter = ThetaOfAll(net);
         foreach (var (key, theta) in thetaBefore)
             for (int e = 0; e < theta.Length; e++)

@@ -1,4 +1,4 @@
-namespace Apd.Engine.Tests.Apd;
+namespace Apd.Engine.Tests.Decomposition;
 
 internal static class ApdTestUtil
 {

@@ -5,7 +5,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public static class ApdCompose
 {

@@ -2,17 +2,17 @@
 // θ_t = σ ⊙ sigmoid(v_t) + σ̃_g + τ_t, per-task biases and a per-task head. Built from any layer builder
 // through ApdWeights (LeNet.Trunk by default); the trainer drives it through IContinualModel and the
 // objective terms plug in as hooks (Apd/Hooks). Forget(t) drops τ_t, v_t, the biases and the head of t.
+using Apd.Engine.Evaluation;
 using Apd.Engine.Layers;
 using Apd.Engine.Tensors;
 using Apd.Engine.Training;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
-public sealed class ApdNetwork : IContinualModel
+public sealed class ApdNetwork : IContinualModel, ICapacityReporting
 {
     private readonly MultiHeadNetwork _net;
     private readonly HashSet<int> _learned = new();
-    private readonly List<Parameter> _extraTrainable = new();
     private int _lastBegun = -1;
 
     public ApdNetwork(Func<IWeightFactory, IReadOnlyList<ILayer>> trunk, int seed, ApdNetworkOptions? options = null)
@@ -105,7 +105,7 @@ public sealed class ApdNetwork : IContinualModel
     public IReadOnlyList<Parameter> TrainableParameters(int taskId)
     {
         CheckKnown(taskId);
-        return [.. _net.TrainableParameters(taskId), .. _extraTrainable];
+        return _net.TrainableParameters(taskId);
     }
 
     public void Predict(int taskId, ReadOnlySpan<float> x, int batch, Span<float> logits)
@@ -120,36 +120,28 @@ public sealed class ApdNetwork : IContinualModel
         return _net.Classes(taskId);
     }
 
-    /// <summary>Extra parameters the optimizer should step while the current task is learned (e.g. old τ_i in the joint retroactive form).</summary>
-    public void SetExtraTrainable(IEnumerable<Parameter> parameters)
-    {
-        _extraTrainable.Clear();
-        _extraTrainable.AddRange(parameters);
-    }
-
     /// <summary>The task being learned (the last BeginTask), or −1.</summary>
     public int CurrentTask => _lastBegun;
 
-    /// <summary>Capacity over the decomposed weights: non-zeros of σ, every τ_i and every σ̃_g, and |σ| for the ratio.</summary>
-    public ApdCapacity Capacity()
+    /// <summary>Capacity over the decomposed weights: (nnz σ + Σ nnz σ̃_g + Σ nnz τ_i) / |σ|; masks, biases and heads apart.</summary>
+    public CapacityReport Capacity()
     {
-        long sigma = 0, sigmaNnz = 0, tau = 0, shared = 0, masks = 0;
+        long sigma = 0, shared = 0, tau = 0, masks = 0;
         foreach (var w in Weights)
         {
             sigma += w.Length;
-            sigmaNnz += SparseTau.CountNonZeros(w.Sigma.Value);
+            shared += SparseTau.CountNonZeros(w.Sigma.Value) + w.SharedNonZeros();
             foreach (int t in w.TaskIds)
             {
                 tau += w.TauNonZeros(t);
                 masks += w.Channels;
             }
-            shared += w.SharedNonZeros();
         }
-        long biases = Factory.Biases.Sum(b => (long)b.Parameters.Sum(p => p.Length));
+        long biases = Factory.Biases.Sum(b => b.Parameters.Sum(p => (long)p.Length));
         long heads = 0;
         for (int t = 0; t < TaskCount; t++)
             if (Weights.Count == 0 || Weights[0].HasTask(t)) heads += _net.Head(t).Parameters.Sum(p => (long)p.Length);
-        return new ApdCapacity(sigma, sigmaNnz, tau, shared, masks, biases, heads);
+        return new CapacityReport(sigma, shared, tau, masks, biases + heads);
     }
 
     private void CheckKnown(int taskId)
@@ -163,10 +155,4 @@ public sealed class ApdNetwork : IContinualModel
         string name = $"head{task}";
         return new DenseLayer(name, features, classes, weights.Weight(name + ".w", [features, classes], features, classes), weights.Bias(name + ".b", classes));
     }
-}
-
-/// <summary>Counts behind the capacity metric; Ratio = (non-zeros of σ + Σ τ_i + Σ σ̃_g) / |σ|.</summary>
-public readonly record struct ApdCapacity(long SigmaSize, long SigmaNonZeros, long TauNonZeros, long SharedNonZeros, long MaskValues, long BiasValues, long HeadValues)
-{
-    public double Ratio => SigmaSize == 0 ? 0 : (double)(SigmaNonZeros + TauNonZeros + SharedNonZeros) / SigmaSize;
 }

@@ -1,5 +1,5 @@
 // Structural options of an APD network (the objective's coefficients live in ApdObjectiveOptions).
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public sealed record ApdNetworkOptions
 {

@@ -1,7 +1,7 @@
 // Coefficients of the APD objective while learning task t (docs/apd.md gives each source):
 //   CE_t + λ1‖τ_t‖₁ (proximal) + (λ_drift/2)‖σ − σ^(t−1)‖² + Σ_{i<t} [(λ2/2)‖θ_i* − σ⊙M_i − τ_i‖² + λ1_old‖τ_i‖₁]
 //   + (wd/2)‖σ‖², and hierarchical consolidation every s tasks.
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public enum RetroactiveForm
 {

@@ -3,7 +3,7 @@
 using Apd.Engine.Layers;
 using Apd.Engine.Tensors;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public sealed class ApdWeightSource(DecomposedWeight weight) : IWeightSource
 {

@@ -3,7 +3,7 @@
 // conv OIHW) and every bias a per-task TaskBias. Keeps the list so the network can add and drop tasks.
 using Apd.Engine.Layers;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public sealed class ApdWeights(int seed) : IWeightFactory
 {

@@ -4,7 +4,7 @@
 // sealed tasks keep τ_i sparse (SparseTau). Forget(i) drops v_i and τ_i and touches nothing else.
 using Apd.Engine.Tensors;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public sealed class DecomposedWeight
 {

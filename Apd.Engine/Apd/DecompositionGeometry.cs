@@ -1,7 +1,7 @@
 // How a weight tensor splits around its output-channel axis: (Outer, Channels, Inner), row-major.
 // Dense weights [in, out] are (in, out, 1); conv weights OIHW are (1, out, in·kh·kw).
 // Every APD kernel broadcasts the per-channel mask M = sigmoid(v) along Outer and Inner.
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public readonly record struct DecompositionGeometry(int Outer, int Channels, int Inner)
 {

@@ -3,7 +3,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public static class DriftPenalty
 {

@@ -3,7 +3,7 @@
 // move every element on which at least two members are non-zero and all members agree within β
 // (max − min ≤ β, zeros included) into σ̃_g = (max + min)/2, zeroing it in every member's τ_i.
 // θ_i = σ⊙M_i + σ̃_g + τ_i therefore moves by at most β/2 per element, and capacity can only drop.
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public static class HierarchicalConsolidation
 {

@@ -4,7 +4,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public static class ProxL1
 {

@@ -10,7 +10,7 @@
 // Old masks must stay frozen while this is in use (Eq. 3); the joint form handles trained old masks.
 using System.Numerics;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public sealed class RetroactiveClosedForm
 {

@@ -1,6 +1,6 @@
 // A learned task's adaptive weights τ_i (or a group's shared σ̃_g) stored as sorted (index, value)
 // pairs, so memory and capacity scale with the non-zeros. Immutable once built.
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public sealed class SparseTau
 {

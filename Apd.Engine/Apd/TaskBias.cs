@@ -2,7 +2,7 @@
 using Apd.Engine.Layers;
 using Apd.Engine.Tensors;
 
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public sealed class TaskBias(string name, int length) : IWeightSource
 {

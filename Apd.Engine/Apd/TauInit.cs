@@ -1,5 +1,5 @@
 // How a new task's adaptive weights τ_t start (see docs/apd.md for the choice of default).
-namespace Apd.Engine.Apd;
+namespace Apd.Engine.Decomposition;
 
 public enum TauInit
 {

@@ -2,7 +2,7 @@
 // that the old τ_i are already at their end-of-task values; the trainer calls model.EndTask first).
 using Apd.Engine.Training;
 
-namespace Apd.Engine.Apd.Hooks;
+namespace Apd.Engine.Decomposition.Hooks;
 
 public sealed class ConsolidationHook(ApdNetwork network, int every, int groups, double tolerance, int seed) : ITrainingHook
 {

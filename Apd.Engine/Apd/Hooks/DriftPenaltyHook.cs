@@ -1,7 +1,7 @@
 // (λ/2)‖σ − σ^(t−1)‖² in every decomposed layer, σ^(t−1) snapshotted when a task after the first begins.
 using Apd.Engine.Training;
 
-namespace Apd.Engine.Apd.Hooks;
+namespace Apd.Engine.Decomposition.Hooks;
 
 public sealed class DriftPenaltyHook(ApdNetwork network, double lambda) : ITrainingHook
 {

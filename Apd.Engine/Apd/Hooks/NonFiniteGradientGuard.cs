@@ -3,7 +3,7 @@
 using Apd.Engine.Tensors;
 using Apd.Engine.Training;
 
-namespace Apd.Engine.Apd.Hooks;
+namespace Apd.Engine.Decomposition.Hooks;
 
 public sealed class NonFiniteGradientGuard : ITrainingHook
 {

@@ -1,7 +1,7 @@
 // After every optimizer step: τ_t ← S_{lr·λ1}(τ_t) in every decomposed layer, the proximal step of λ1‖τ_t‖₁.
 using Apd.Engine.Training;
 
-namespace Apd.Engine.Apd.Hooks;
+namespace Apd.Engine.Decomposition.Hooks;
 
 public sealed class ProxL1Hook(ApdNetwork network, double lambda1) : ITrainingHook
 {

@@ -1,16 +1,20 @@
 // The retroactive term Σ_{i<t} (λ2/2)‖θ_i* − (σ⊙M_i + σ̃_g + τ_i)‖² + λ1_old‖τ_i‖₁, θ_i* taken when task t begins.
 // ClosedForm: σ-gradient from RetroactiveClosedForm in O(|σ|) per step; old τ_i set to their closed-form
 // optimum when the task ends. Joint: old τ_i (and, optionally, old masks) re-opened as dense parameters
-// that the optimizer steps, soft-thresholded by lr·λ1_old after each step; O(T·|σ|) per step.
+// stepped by this hook's own Adam at the trainer's learning rate right after the trainer's step, then
+// soft-thresholded by lr·λ1_old; O(T·|σ|) per step.
+using Apd.Engine.Optim;
 using Apd.Engine.Tensors;
 using Apd.Engine.Training;
 
-namespace Apd.Engine.Apd.Hooks;
+namespace Apd.Engine.Decomposition.Hooks;
 
 public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions options) : ITrainingHook
 {
     private RetroactiveClosedForm[] _closed = [];
     private List<(DecomposedWeight Layer, int Task, float[] Target)> _joint = new();
+    private Parameter[] _oldParameters = [];
+    private Adam? _oldOptimizer;
 
     /// <summary>The closed-form aggregates of the current task (one per decomposed layer), for inspection.</summary>
     public IReadOnlyList<RetroactiveClosedForm> ClosedForms => _closed;
@@ -42,12 +46,14 @@ public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions opti
                 if (options.TrainOldMasks) extra.Add(w.MaskLogits(t));
             }
         }
-        network.SetExtraTrainable(extra);
+        _oldParameters = [.. extra];
+        _oldOptimizer = new Adam(_oldParameters);
     }
 
     public double AfterBackward(TrainingContext ctx)
     {
         double loss = 0;
+        foreach (var p in _oldParameters) p.ZeroGrad();
         foreach (var cf in _closed) loss += cf.AccumulateGradient(cf.Weight.Sigma.Value, cf.Weight.Sigma.Grad);
         foreach (var (w, t, target) in _joint)
         {
@@ -64,6 +70,8 @@ public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions opti
 
     public void AfterStep(TrainingContext ctx)
     {
+        if (_oldOptimizer is null) return;
+        _oldOptimizer.Step(ctx.LearningRate);
         float threshold = (float)(ctx.LearningRate * options.RetroactiveL1);
         foreach (var (w, t, _) in _joint) ProxL1.SoftThreshold(w.DenseTau(t).Value, threshold);
     }
@@ -72,7 +80,8 @@ public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions opti
     {
         foreach (var cf in _closed) cf.UpdateTaus(cf.Weight.Sigma.Value);
         foreach (var (w, t, _) in _joint) w.Seal(t);
-        if (_joint.Count > 0) network.SetExtraTrainable([]);
+        _oldParameters = [];
+        _oldOptimizer = null;
         _closed = [];
         _joint = new();
     }

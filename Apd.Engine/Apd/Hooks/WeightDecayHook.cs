@@ -2,7 +2,7 @@
 using System.Numerics.Tensors;
 using Apd.Engine.Training;
 
-namespace Apd.Engine.Apd.Hooks;
+namespace Apd.Engine.Decomposition.Hooks;
 
 public sealed class WeightDecayHook(ApdNetwork network, double decay) : ITrainingHook
 {

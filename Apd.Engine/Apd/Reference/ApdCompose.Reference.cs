@@ -2,7 +2,7 @@
 // θ = σ ⊙ sigmoid(v) + τ; backward accumulates dσ, dv, dτ. The oracle for tests and benchmarks.
 using System.Numerics;
 
-namespace Apd.Engine.Apd.Reference;
+namespace Apd.Engine.Decomposition.Reference;
 
 public static class ApdComposeReference
 {

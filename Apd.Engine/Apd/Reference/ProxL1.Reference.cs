@@ -1,5 +1,5 @@
 // Naive twin of ProxL1: τ ← sign(τ)·max(|τ| − t, 0), one branchy element at a time.
-namespace Apd.Engine.Apd.Reference;
+namespace Apd.Engine.Decomposition.Reference;
 
 public static class ProxL1Reference
 {

@@ -1,6 +1,6 @@
 // Naive twin of RetroactiveClosedForm: every old task, every element, every step — O(T·|σ|).
 // g_e = Σ_i M_ic·clamp(τ_ie − Δ_e M_ic, −κ, κ); dσ −= λ2 g; loss = λ2 Σ φ_κ(τ_ie − Δ_e M_ic).
-namespace Apd.Engine.Apd.Reference;
+namespace Apd.Engine.Decomposition.Reference;
 
 public static class RetroactiveClosedFormReference
 {
