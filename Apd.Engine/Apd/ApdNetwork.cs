@@ -73,6 +73,20 @@ public sealed class ApdNetwork : IContinualModel, ICapacityReporting
         _lastBegun = taskId;
     }
 
+    /// <summary>Registers a learned task directly: <paramref name="make"/> gives each layer's mask logits and sparse τ.</summary>
+    public void AddLearnedTask(int taskId, int classes, Func<DecomposedWeight, (float[] MaskLogits, SparseTau Tau)> make)
+    {
+        if (taskId < 0 || Weights.Any(w => w.HasTask(taskId))) throw new InvalidOperationException($"task {taskId} is already registered or negative");
+        foreach (var w in Weights)
+        {
+            var (v, tau) = make(w);
+            w.AddSealedTask(taskId, v, tau);
+        }
+        foreach (var b in Factory.Biases) b.AddTask(taskId);
+        _net.BeginTask(taskId, classes);
+        _learned.Add(taskId);
+    }
+
     public void EndTask(int taskId)
     {
         CheckKnown(taskId);

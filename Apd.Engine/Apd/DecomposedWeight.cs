@@ -44,6 +44,17 @@ public sealed class DecomposedWeight
         _tasks[taskId] = new TaskWeights(v) { DenseTau = tau };
     }
 
+    /// <summary>Registers an already learned task from its mask logits and sparse τ (loading, synthetic benchmarks).</summary>
+    public void AddSealedTask(int taskId, ReadOnlySpan<float> maskLogits, SparseTau tau)
+    {
+        if (_tasks.ContainsKey(taskId)) throw new InvalidOperationException($"{Name}: task {taskId} is already registered");
+        if (maskLogits.Length != Channels) throw new ArgumentException($"{Name}: {maskLogits.Length} mask logits, expected {Channels}");
+        if (tau.Length != Length) throw new ArgumentException($"{Name}: τ has {tau.Length} elements, expected {Length}");
+        var v = new Parameter($"{Name}.v[{taskId}]", Channels);
+        maskLogits.CopyTo(v.Value);
+        _tasks[taskId] = new TaskWeights(v) { StoredTau = tau };
+    }
+
     /// <summary>The mask logits v_i (a Parameter so that the authors' "train old masks" option can step them).</summary>
     public Parameter MaskLogits(int taskId) => Slot(taskId).MaskLogits;
 
