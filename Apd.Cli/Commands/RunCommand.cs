@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Apd.Cli.Run;
 using Apd.Data;
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Layers;
 using Apd.Engine.Tensors;
 using Apd.Engine.Training;
@@ -23,7 +24,8 @@ public sealed class RunCommand : ICommand
             PrintHelp(stdout);
             return 0;
         }
-        var config = Parse(a);
+        var (config, saved, earlier) = a.String("resume") is { } resume ? Resumed(a, resume) : (Parse(a), null, null);
+        int? stopAfterOption = a.String("stop-after") is null ? null : a.Int("stop-after", 0);
         a.RejectUnknown();
 
         var clock = Stopwatch.StartNew();
@@ -36,8 +38,10 @@ public sealed class RunCommand : ICommand
         });
         var tasks = sequence.Tasks.Select(t => new TaskData(t.Name, ToSet(t.Train), ToSet(t.Test))).ToArray();
         var architecture = NetworkArchitecture.For(sequence.Channels, sequence.Height, sequence.Width);
-        var (model, hooks) = Methods.Create(config, architecture);
+        var (model, hooks) = Methods.Create(config, architecture, saved);
         stdout.WriteLine(Invariant($"apd run: {config.Benchmark} ({tasks.Length} task(s), {sequence.Channels}×{sequence.Height}×{sequence.Width}, {tasks.Sum(t => t.Train.Count)} training images), method {config.Method}, network {architecture.Name}, {config.Epochs} epoch(s)/task, batch {config.Batch}, lr {config.LearningRate}, seed {config.Seed}"));
+        if (earlier is not null)
+            stdout.WriteLine($"resuming from {config.ResumePath}: {earlier.Tasks.Count} task(s) already learned");
 
         var trainer = new ContinualTrainer(model, new TrainerOptions
         {
@@ -55,7 +59,19 @@ public sealed class RunCommand : ICommand
             string capacity = r.Capacity is { } c ? Invariant($", capacity {c.Capacity:F3}") : "";
             stdout.WriteLine(Invariant($"task {r.TaskId + 1}/{tasks.Length} [{r.TaskName}]: accuracy {r.Accuracies[^1]:F4}, average over {r.Accuracies.Count} {avg:F4}{capacity}, {r.Seconds:F1} s, {r.MsPerStep:F2} ms/step"));
         };
-        var result = trainer.Run(tasks);
+        ContinualRunResult? progress = earlier;
+        if (config.SavePath is { } savePath)
+            trainer.TaskCompleted += r =>
+            {
+                progress = ContinualRunResult.FromReports([.. progress?.Tasks ?? [], r]);
+                RunCheckpoint.Save(savePath, model, hooks, config, progress);
+                stdout.WriteLine($"  checkpoint saved to {savePath}");
+            };
+        int stopAfter = stopAfterOption ?? tasks.Length;
+        if (stopAfter < 1) throw new CliUsageException($"--stop-after must be at least 1, got {stopAfter}");
+        if (earlier is not null && stopAfter <= earlier.Tasks.Count)
+            throw new CliUsageException($"--stop-after {stopAfter}: the checkpoint has already learned {earlier.Tasks.Count} task(s)");
+        var result = trainer.Run(tasks[..Math.Min(stopAfter, tasks.Length)], earlier);
         double total = clock.Elapsed.TotalSeconds;
 
         PrintTable(stdout, result, total);
@@ -85,6 +101,7 @@ public sealed class RunCommand : ICommand
             Order = ParseOrder(a.String("order")),
             DataDir = a.String("data-dir"),
             JsonPath = a.String("json"),
+            SavePath = a.String("save"),
             Verbose = a.Flag("verbose"),
             EwcLambda = NonNegativeFloat(a, "ewc-lambda", 1e4),
             EwcSamples = Positive(a, "ewc-samples", 200),
@@ -103,6 +120,30 @@ public sealed class RunCommand : ICommand
                 Beta = NonNegativeFloat(a, "beta", apd.Beta),
             },
         };
+    }
+
+    /// <summary>The configuration saved in the checkpoint; only output options and the data folder may be
+    /// given again, and --bench/--method/--seed only with the saved values.</summary>
+    private static (RunConfig, ModelState, ContinualRunResult) Resumed(CliArgs a, string path)
+    {
+        var (state, saved, result) = RunCheckpoint.Load(path);
+        foreach (var (option, value) in new[] { ("bench", saved.Benchmark), ("method", saved.Method), ("seed", saved.Seed.ToString(CultureInfo.InvariantCulture)) })
+            if (a.String(option) is { } given && given != value)
+                throw new CliUsageException($"--{option} {given} does not match the checkpoint ({value})");
+        string[] fixedOptions = ["epochs", "batch", "lr", "lr-decay", "train-per-task", "order", "ewc-lambda", "ewc-samples", "l2t-lambda",
+            "l1", "lambda-drift", "lambda-retro", "consolidate-every", "k", "beta"];
+        foreach (string option in fixedOptions)
+            if (a.String(option) is not null)
+                throw new CliUsageException($"--{option} cannot change when resuming: the run continues with the settings saved in {path}");
+        var config = saved with
+        {
+            ResumePath = path,
+            DataDir = a.String("data-dir") ?? saved.DataDir,
+            JsonPath = a.String("json"),
+            SavePath = a.String("save"),
+            Verbose = a.Flag("verbose"),
+        };
+        return (config, state, result);
     }
 
     /// <summary>5 epochs per task (the paper's protocols); split-digits has only ~290 training images per task
@@ -176,6 +217,9 @@ public sealed class RunCommand : ICommand
               --train-per-task K     keep K training images per task (seeded selection)
               --data-dir DIR         folder with the dataset files (default: $APD_DATA, else the user cache)
               --json FILE            write results (schema apd-run/1, docs/results-schema.md), atomically
+              --save FILE            save a checkpoint (model, method state, run so far) after every task, atomically
+              --resume FILE          continue a saved run with its saved settings (give --save to keep saving)
+              --stop-after N         stop once N tasks of the sequence have been learned (e.g. to resume later)
               --verbose              one line per epoch
             APD coefficients (defaults: the authors'):
               --l1 4e-4  --lambda-drift 100  --lambda-retro 100  --consolidate-every 5  --k 2  --beta 0.01

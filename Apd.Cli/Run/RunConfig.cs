@@ -14,6 +14,10 @@ internal sealed record RunConfig
     public IReadOnlyList<int>? Order { get; init; }
     public string? DataDir { get; init; }
     public string? JsonPath { get; init; }
+    /// <summary>Checkpoint written after every task (--save).</summary>
+    public string? SavePath { get; init; }
+    /// <summary>Checkpoint to continue from (--resume).</summary>
+    public string? ResumePath { get; init; }
     public bool Verbose { get; init; }
 
     /// <summary>EWC's λ (penalty (λ/2)·Σ F (θ − θ*)²) and the samples its Fisher estimate uses.</summary>

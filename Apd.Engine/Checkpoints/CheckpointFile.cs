@@ -1,7 +1,7 @@
 // On-disk form of a ModelState, little-endian:
 //   magic "APDCKPT\0" | u32 format version (1) | u32 section length L | L bytes: body | 32 bytes SHA-256(body)
 //   body: str kind | u32 nProps | nProps × (str key, str value) | u32 nTensors |
-//         nTensors × (str name, u8 dtype 1=f32 2=i32, u8 rank ≤ 8, rank × i32 dim, count × 4 bytes values)
+//         nTensors × (str name, u8 dtype 1=f32 2=i32 3=f64, u8 rank ≤ 8, rank × i32 dim, count values)
 //   str: u32 byte length ≤ 1 MiB, UTF-8.
 // Writes are atomic (temporary file, flush, rename). Reads validate every length against what is
 // left before trusting it, so a truncated, corrupt or hostile file fails with a clear message and
@@ -101,18 +101,20 @@ public static class CheckpointFile
             string name = r.String("tensor name");
             byte dtype = r.Byte($"type of tensor '{name}'");
             byte rank = r.Byte($"rank of tensor '{name}'");
-            if (dtype is not (1 or 2)) throw new InvalidDataException($"tensor '{name}' has unknown element type {dtype}");
+            if (dtype is not (1 or 2 or 3)) throw new InvalidDataException($"tensor '{name}' has unknown element type {dtype}");
             if (rank > MaxRank) throw new InvalidDataException($"tensor '{name}' has rank {rank} (at most {MaxRank})");
             var shape = new int[rank];
+            int size = dtype == 3 ? 8 : 4;
             long count = 1;
             for (int d = 0; d < rank; d++)
             {
                 shape[d] = r.Int32($"dimension {d} of tensor '{name}'");
                 if (shape[d] < 0) throw new InvalidDataException($"tensor '{name}' has negative dimension {shape[d]}");
                 count *= shape[d];
-                if (count > r.Remaining / 4) throw new InvalidDataException($"tensor '{name}' announces more values than the file holds");
+                if (count > r.Remaining / size) throw new InvalidDataException($"tensor '{name}' announces more values than the file holds");
             }
-            var raw = r.Bytes(checked((int)count * 4), $"values of tensor '{name}'");
+            if (count > r.Remaining / size) throw new InvalidDataException($"tensor '{name}' announces more values than the file holds");
+            var raw = r.Bytes((int)count * size, $"values of tensor '{name}'");
             NamedTensor tensor;
             if (dtype == 1)
             {
@@ -120,10 +122,16 @@ public static class CheckpointFile
                 for (int k = 0; k < values.Length; k++) values[k] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * k)..]);
                 tensor = NamedTensor.Of(name, shape, values);
             }
-            else
+            else if (dtype == 2)
             {
                 var values = new int[count];
                 for (int k = 0; k < values.Length; k++) values[k] = BinaryPrimitives.ReadInt32LittleEndian(raw[(4 * k)..]);
+                tensor = NamedTensor.Of(name, shape, values);
+            }
+            else
+            {
+                var values = new double[count];
+                for (int k = 0; k < values.Length; k++) values[k] = BinaryPrimitives.ReadDoubleLittleEndian(raw[(8 * k)..]);
                 tensor = NamedTensor.Of(name, shape, values);
             }
             try
@@ -155,12 +163,13 @@ public static class CheckpointFile
             foreach (var t in state.Tensors)
             {
                 WriteString(w, t.Name);
-                w.Write((byte)(t.Floats is null ? 2 : 1));
+                w.Write((byte)(t.Floats is not null ? 1 : t.Ints is not null ? 2 : 3));
                 if (t.Shape.Length > MaxRank) throw new ArgumentException($"Tensor '{t.Name}' has rank {t.Shape.Length}; checkpoints hold at most {MaxRank}.");
                 w.Write((byte)t.Shape.Length);
                 foreach (int d in t.Shape) w.Write(d);
                 if (t.Floats is { } f) foreach (float v in f) w.Write(v);
-                else foreach (int v in t.Ints!) w.Write(v);
+                else if (t.Ints is { } n) foreach (int v in n) w.Write(v);
+                else foreach (double v in t.Doubles!) w.Write(v);
             }
         }
         return ms.ToArray();

@@ -1,11 +1,11 @@
 // Everything needed to rebuild a trained continual model: what kind of model it is, string properties
-// (architecture, seed, per-task classes, run history...) and named tensors (float32 values or int32
-// indices, e.g. sparse τ). Models export to and restore from this; CheckpointFile stores it on disk.
+// (architecture, seed, per-task classes, run history...) and named tensors (float32 values, float64
+// running sums, or int32 indices, e.g. sparse τ). Models export to and restore from this; CheckpointFile stores it on disk.
 namespace Apd.Engine.Checkpoints;
 
 public sealed class NamedTensor
 {
-    private NamedTensor(string name, int[] shape, float[]? floats, int[]? ints)
+    private NamedTensor(string name, int[] shape, float[]? floats, int[]? ints, double[]? doubles)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(shape);
@@ -15,28 +15,34 @@ public sealed class NamedTensor
             ArgumentOutOfRangeException.ThrowIfNegative(d, nameof(shape));
             count *= d;
         }
-        long length = floats?.LongLength ?? ints!.LongLength;
+        long length = floats?.LongLength ?? ints?.LongLength ?? doubles!.LongLength;
         if (count != length) throw new ArgumentException($"Tensor '{name}': shape [{string.Join(",", shape)}] holds {count} values, got {length}.");
         Name = name;
         Shape = (int[])shape.Clone();
         Floats = floats;
         Ints = ints;
+        Doubles = doubles;
     }
 
-    public static NamedTensor Of(string name, int[] shape, float[] values) => new(name, shape, values ?? throw new ArgumentNullException(nameof(values)), null);
+    public static NamedTensor Of(string name, int[] shape, float[] values) => new(name, shape, values ?? throw new ArgumentNullException(nameof(values)), null, null);
 
-    public static NamedTensor Of(string name, int[] shape, int[] values) => new(name, shape, null, values ?? throw new ArgumentNullException(nameof(values)));
+    public static NamedTensor Of(string name, int[] shape, int[] values) => new(name, shape, null, values ?? throw new ArgumentNullException(nameof(values)), null);
+
+    public static NamedTensor Of(string name, int[] shape, double[] values) => new(name, shape, null, null, values ?? throw new ArgumentNullException(nameof(values)));
 
     public string Name { get; }
     public int[] Shape { get; }
 
-    /// <summary>Values of a float32 tensor (null for an int32 tensor).</summary>
+    /// <summary>Values of a float32 tensor (null otherwise).</summary>
     public float[]? Floats { get; }
 
-    /// <summary>Values of an int32 tensor (null for a float32 tensor).</summary>
+    /// <summary>Values of an int32 tensor (null otherwise).</summary>
     public int[]? Ints { get; }
 
-    public long Count => Floats?.LongLength ?? Ints!.LongLength;
+    /// <summary>Values of a float64 tensor (null otherwise).</summary>
+    public double[]? Doubles { get; }
+
+    public long Count => Floats?.LongLength ?? Ints?.LongLength ?? Doubles!.LongLength;
 }
 
 public sealed class ModelState
