@@ -1,5 +1,6 @@
 // Builds the model and the hooks of each method of `apd run`; the trainer is the same for all.
 using Apd.Engine.Checkpoints;
+using Apd.Engine.Decomposition;
 using Apd.Engine.Layers;
 using Apd.Engine.Training;
 using Apd.Engine.Training.Baselines;
@@ -30,7 +31,11 @@ internal static class Methods
                 return (model, Restored(new L2TransferHook(model.SharedParameters, config.L2tLambda)));
             }
             case "apd":
-                throw new CliUsageException("method 'apd' is not wired into this build yet (it arrives with the APD model)");
+            {
+                if (saved is not null) throw new CliUsageException("resuming an APD run is not supported yet: the APD model does not export its state");
+                var network = new ApdNetwork(architecture.Trunk, config.Seed, config.ApdNetwork);
+                return (network, [.. (config.Apd with { Seed = config.Seed }).Hooks(network)]);
+            }
             default:
                 throw new CliUsageException($"unknown method '{config.Method}'; choose one of {string.Join(", ", Names)}");
         }
