@@ -68,7 +68,7 @@ internal static class GemmDirect
     internal const long ScalarMaxWork = 512;
 
     // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides.
-    private static void Scalar<T>(bool ta, bool tb, int m, int n, int k,
+    internal static void Scalar<T>(bool ta, bool tb, int m, int n, int k,
         T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         T beta, Span<T> c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -89,7 +89,8 @@ internal static class GemmDirect
                 for (int p = 0; p < k; p++)
                     sum += Unsafe.Add(ref ai, p * aCol) * Unsafe.Add(ref bj, p * bRow);
                 ref T cij = ref Unsafe.Add(ref ci, j);
-                cij = beta == T.Zero ? alpha * sum : alpha * sum + beta * cij;
+                T product = alpha == T.Zero ? T.Zero : alpha * sum; // alpha = 0: A and B are not referenced
+                cij = beta == T.Zero ? product : product + beta * cij;
             }
         }
     }
