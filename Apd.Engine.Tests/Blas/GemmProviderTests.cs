@@ -1,0 +1,202 @@
+using Apd.Engine.Blas;
+using Apd.Engine.Kernels.Reference;
+using Apd.Engine.Tests.Kernels;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Apd.Engine.Tests.Blas;
+
+/// <summary>
+/// One fixture for every IBlas provider: each derived class supplies a provider (or ignores itself
+/// when its native library is absent) and runs the same cases against the naive loop and MathNet.
+/// </summary>
+public abstract class GemmProviderTests
+{
+    protected abstract IBlas CreateProvider();
+
+    private IBlas _blas = null!;
+
+    [OneTimeSetUp]
+    public void CreateBlas() => _blas = CreateProvider();
+
+    private static readonly Transpose[] Both = [Transpose.No, Transpose.Yes];
+
+    // (m, n, k): the degenerate ones, odd sizes around every tile and block edge, K slices > KC,
+    // N blocks > NB, enough work to cross the multi-thread threshold.
+    private static readonly (int M, int N, int K)[] Shapes =
+    [
+        (1, 1, 1), (1, 7, 1), (5, 3, 1), (17, 129, 33), (13, 31, 40), (12, 32, 16), (25, 65, 7),
+        (100, 80, 397), (37, 333, 61), (130, 200, 150), (64, 700, 50), (3, 1000, 3), (1, 300, 300), (300, 1, 200),
+        (20, 64, 40), (30, 1024, 50), (250, 96, 70), (6, 35, 20),
+    ];
+
+    [Test]
+    public void Sgemm_matches_naive_loop_on_every_shape_and_transpose()
+    {
+        int seed = 1;
+        foreach (var (m, n, k) in Shapes)
+            foreach (var ta in Both)
+                foreach (var tb in Both)
+                    CheckSgemm(ta, tb, m, n, k, alpha: 1f, beta: 0f, pad: 0, seed++);
+    }
+
+    [Test]
+    public void Sgemm_applies_alpha_beta_and_leading_dimensions_larger_than_the_row()
+    {
+        int seed = 100;
+        foreach (var (m, n, k) in new[] { (17, 129, 33), (130, 200, 150), (40, 70, 500) })
+            foreach (var ta in Both)
+                foreach (var tb in Both)
+                {
+                    CheckSgemm(ta, tb, m, n, k, alpha: -0.75f, beta: 0.5f, pad: 3, seed++);
+                    CheckSgemm(ta, tb, m, n, k, alpha: 2f, beta: 1f, pad: 5, seed++);
+                    CheckSgemm(ta, tb, m, n, k, alpha: 1.5f, beta: 0f, pad: 1, seed++);
+                }
+    }
+
+    [Test]
+    public void Sgemm_crosses_the_multi_thread_threshold_with_identical_results_to_the_oracle()
+    {
+        int saved = _blas.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                _blas.Threads = threads;
+                CheckSgemm(Transpose.No, Transpose.No, 200, 300, 400, 1f, 0f, 0, 7 + threads);
+                CheckSgemm(Transpose.Yes, Transpose.Yes, 97, 411, 389, 0.5f, 2f, 2, 17 + threads);
+                CheckSgemm(Transpose.Yes, Transpose.No, 23, 1030, 100, 1f, 1f, 0, 27 + threads);
+            }
+        }
+        finally
+        {
+            _blas.Threads = saved;
+        }
+    }
+
+    [Test]
+    public void Sgemm_with_beta_zero_ignores_NaN_in_C_and_k_zero_scales_C()
+    {
+        var a = new float[6 * 40];
+        var b = new float[40 * 50];
+        Array.Fill(a, 1f);
+        Array.Fill(b, 0.5f);
+        var c = new float[6 * 50];
+        Array.Fill(c, float.NaN);
+        _blas.Sgemm(Transpose.No, Transpose.No, 6, 50, 40, 1f, a, 40, b, 50, 0f, c, 50);
+        Assert.That(c, Is.All.EqualTo(20f));
+        _blas.Sgemm(Transpose.No, Transpose.No, 6, 50, 0, 1f, a, 1, b, 50, 0.25f, c, 50);
+        Assert.That(c, Is.All.EqualTo(5f));
+    }
+
+    [Test]
+    public void Sgemm_rejects_a_span_too_short_for_its_leading_dimension()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            _blas.Sgemm(Transpose.No, Transpose.No, 4, 4, 4, 1f, new float[15], 4, new float[16], 4, 0f, new float[16], 4));
+        Assert.That(ex!.Message, Does.Contain("A"));
+        Assert.Throws<ArgumentException>(() =>
+            _blas.Sgemm(Transpose.No, Transpose.No, 4, 4, 4, 1f, new float[16], 3, new float[16], 4, 0f, new float[16], 4));
+    }
+
+    [TestCase(Transpose.No, Transpose.No), TestCase(Transpose.No, Transpose.Yes), TestCase(Transpose.Yes, Transpose.No), TestCase(Transpose.Yes, Transpose.Yes)]
+    public void Sgemm_matches_MathNet_on_odd_shape(Transpose ta, Transpose tb)
+    {
+        const int m = 37, n = 45, k = 129;
+        var rng = new Random(5);
+        var a = Matrix<double>.Build.Dense(m, k, (_, _) => rng.NextDouble() - 0.5);
+        var b = Matrix<double>.Build.Dense(k, n, (_, _) => rng.NextDouble() - 0.5);
+        var c0 = Matrix<double>.Build.Dense(m, n, (_, _) => rng.NextDouble() - 0.5);
+        float[] aStore = RowMajor(ta == Transpose.Yes ? a.Transpose() : a);
+        float[] bStore = RowMajor(tb == Transpose.Yes ? b.Transpose() : b);
+        float[] c = RowMajor(c0);
+        _blas.Sgemm(ta, tb, m, n, k, 0.5f, aStore, ta == Transpose.Yes ? m : k, bStore, tb == Transpose.Yes ? k : n, -1f, c, n);
+        float[] expected = RowMajor(0.5 * a * b - c0);
+        Approx.AssertClose<float>(c, expected, 1e-4, 1e-4, $"{_blas.Name} vs MathNet {ta}{tb}");
+    }
+
+    [Test]
+    public void Dgemm_matches_naive_loop_in_double_precision()
+    {
+        int seed = 200;
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (17, 129, 33), (30, 40, 500) })
+            foreach (var ta in Both)
+                foreach (var tb in Both)
+                {
+                    var rng = new Random(seed++);
+                    int lda = (ta == Transpose.No ? k : m) + 2, ldb = (tb == Transpose.No ? n : k) + 1, ldc = n + 3;
+                    double[] a = Random(rng, (ta == Transpose.No ? m : k) * lda);
+                    double[] b = Random(rng, (tb == Transpose.No ? k : n) * ldb);
+                    double[] c = Random(rng, m * ldc);
+                    double[] expected = (double[])c.Clone();
+                    _blas.Dgemm(ta, tb, m, n, k, 0.7, a, lda, b, ldb, -0.3, c, ldc);
+                    GemmReference.Gemm(ta == Transpose.Yes, tb == Transpose.Yes, m, n, k, 0.7, a, lda, b, ldb, -0.3, expected, ldc);
+                    Approx.AssertClose<double>(c, expected, 1e-12, 1e-12, $"{_blas.Name} dgemm {ta}{tb} {m}×{n}×{k}");
+                }
+    }
+
+    private void CheckSgemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha, float beta, int pad, int seed)
+    {
+        var rng = new Random(seed);
+        int lda = (ta == Transpose.No ? k : m) + pad, ldb = (tb == Transpose.No ? n : k) + pad, ldc = n + pad;
+        float[] a = RandomF(rng, (ta == Transpose.No ? m : k) * lda);
+        float[] b = RandomF(rng, (tb == Transpose.No ? k : n) * ldb);
+        float[] c = RandomF(rng, m * ldc);
+        // The oracle runs in double on the same float inputs; padding between rows must stay untouched.
+        double[] expected = Array.ConvertAll(c, x => (double)x);
+        _blas.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        GemmReference.Gemm(ta == Transpose.Yes, tb == Transpose.Yes, m, n, k, alpha, Array.ConvertAll(a, x => (double)x), lda,
+            Array.ConvertAll(b, x => (double)x), ldb, beta, expected, ldc);
+        double atol = 1e-6 + 4e-7 * k * Math.Abs(alpha);
+        Approx.AssertClose<double>(Array.ConvertAll(c, x => (double)x), expected, atol, 2e-6,
+            $"{_blas.Name} ({_blas.Threads} threads) sgemm {ta}{tb} m={m} n={n} k={k} alpha={alpha} beta={beta} pad={pad}");
+    }
+
+    private static float[] RandomF(Random rng, int length)
+    {
+        var r = new float[length];
+        for (int i = 0; i < length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
+        return r;
+    }
+
+    private static double[] Random(Random rng, int length)
+    {
+        var r = new double[length];
+        for (int i = 0; i < length; i++) r[i] = rng.NextDouble() * 2 - 1;
+        return r;
+    }
+
+    private static float[] RowMajor(Matrix<double> x)
+    {
+        var r = new float[x.RowCount * x.ColumnCount];
+        for (int i = 0; i < x.RowCount; i++)
+            for (int j = 0; j < x.ColumnCount; j++)
+                r[i * x.ColumnCount + j] = (float)x[i, j];
+        return r;
+    }
+}
+
+[TestFixture, Category("Kernels")]
+public class ManagedGemmTests : GemmProviderTests
+{
+    protected override IBlas CreateProvider() => new ManagedBlas(2);
+}
+
+[TestFixture]
+public class OpenBlasGemmTests : GemmProviderTests
+{
+    protected override IBlas CreateProvider() => BlasProvider.TryNative("openblas", out string reason)
+        ?? Ignore($"OpenBLAS not found, native provider not tested: {reason}");
+
+    internal static IBlas Ignore(string message)
+    {
+        Assert.Ignore(message);
+        return null!;
+    }
+}
+
+[TestFixture]
+public class MklGemmTests : GemmProviderTests
+{
+    protected override IBlas CreateProvider() => BlasProvider.TryNative("mkl", out string reason)
+        ?? OpenBlasGemmTests.Ignore($"MKL not found, native provider not tested: {reason}");
+}

@@ -1,0 +1,244 @@
+// The retroactive term Σ_{i<t} [(λ2/2)‖θ_i* − σ⊙M_i − τ_i‖² + λ1_old‖τ_i‖₁] with every old τ_i at its
+// optimum for the current σ: τ_i(σ) = S_κ(θ_i* − σ⊙M_i), κ = λ1_old/λ2. Per element e of channel c,
+// with Δ = σ − σ^(t−1) and τ_i the adaptive weights when the task began (so θ_i* − σM_i = τ_i − ΔM_i):
+//   loss_e = λ2 Σ_i φ_κ(τ_ie − Δ_e M_ic)      (φ_κ = Huber: r²/2 for |r| ≤ κ, κ|r| − κ²/2 beyond)
+//   ∂loss/∂σ_e = −λ2 g_e(Δ_e),  g_e(Δ) = Σ_i M_ic · clamp(τ_ie − Δ M_ic, −κ, κ),
+// a continuous piecewise-linear function of Δ. g_e splits into a channel part (every task as if τ_ie = 0,
+// breakpoints ±κ/M_ic, shared by the whole channel) and an element part over the non-zeros of τ_ie
+// (φ(τ − ΔM) − φ(−ΔM): breakpoints (τ ± κ)/M and ±κ/M). Both are tabulated once per task in
+// O(Σ nnz τ_i · log + T·channels); each step then costs O(|σ|) plus O(1) per breakpoint crossed.
+// Old masks must stay frozen while this is in use (Eq. 3); the joint form handles trained old masks.
+using System.Numerics;
+
+namespace Apd.Engine.Decomposition;
+
+public sealed class RetroactiveClosedForm
+{
+    private readonly DecompositionGeometry _g;
+    private readonly float[] _sigmaStart;          // σ^(t−1), (|σ|)
+    private readonly int _breaks;                  // 2T breakpoints per channel
+    private readonly float[] _chanX;               // (Channels, 2T) sorted breakpoints of the channel part
+    private readonly double[] _chanS, _chanB, _chanA; // (Channels, 2T+1) piece coefficients
+    private readonly int[] _elemStart;             // (|σ|+1) CSR offsets into the element breakpoints
+    private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the element part
+    private readonly int[] _elemCursor;            // (|σ|) breakpoints with x ≤ Δ
+    private readonly double[] _elemS, _elemB, _elemA; // (|σ|) element-part piece coefficients
+    private readonly float[] _lo, _hi, _s, _b, _a; // (|σ|) current piece: g = b + sΔ, loss/λ2 = a − bΔ − sΔ²/2 on [lo, hi)
+
+    /// <param name="weight">The layer; every task in <paramref name="oldTasks"/> must be sealed.</param>
+    /// <param name="oldTasks">The tasks i &lt; t whose θ_i* are reconstructed.</param>
+    /// <param name="lambda2">λ2, the reconstruction weight.</param>
+    /// <param name="kappa">κ = λ1_old / λ2 (> 0).</param>
+    public RetroactiveClosedForm(DecomposedWeight weight, IReadOnlyList<int> oldTasks, double lambda2, double kappa)
+    {
+        if (!(kappa > 0)) throw new ArgumentOutOfRangeException(nameof(kappa), "κ = λ1_old/λ2 must be > 0 for the closed form (λ1_old = 0 leaves σ free; use the joint form)");
+        if (!(lambda2 >= 0)) throw new ArgumentOutOfRangeException(nameof(lambda2));
+        Weight = weight;
+        Lambda2 = lambda2;
+        Kappa = kappa;
+        Tasks = oldTasks.ToArray();
+        _g = weight.Geometry;
+        int n = _g.Length, channels = _g.Channels, T = Tasks.Length;
+        _sigmaStart = (float[])weight.Sigma.Value.Clone();
+
+        // M_ic for every old task: (T, Channels)
+        var masks = new float[T * channels];
+        for (int i = 0; i < T; i++) weight.Mask(Tasks[i], masks.AsSpan(i * channels, channels));
+
+        _breaks = 2 * T;
+        _chanX = new float[channels * _breaks];
+        _chanS = new double[channels * (_breaks + 1)];
+        _chanB = new double[channels * (_breaks + 1)];
+        _chanA = new double[channels * (_breaks + 1)];
+        var ds = new float[_breaks];
+        for (int c = 0; c < channels; c++)
+        {
+            Span<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
+            double sumM = 0;
+            for (int i = 0; i < T; i++)
+            {
+                float m = masks[i * channels + c];
+                sumM += m;
+                // Σ_i M clamp(−ΔM, −κ, κ): slope −M² between −κ/M and +κ/M, flat outside.
+                xs[2 * i] = (float)(-kappa / m);
+                ds[2 * i] = -m * m;
+                xs[2 * i + 1] = (float)(kappa / m);
+                ds[2 * i + 1] = m * m;
+            }
+            xs.Sort(ds.AsSpan(0, _breaks));
+            int p = c * (_breaks + 1);
+            double s = 0, b = kappa * sumM, a = -T * kappa * kappa / 2;
+            _chanS[p] = s; _chanB[p] = b; _chanA[p] = a;
+            for (int j = 0; j < _breaks; j++)
+            {
+                Cross(ref s, ref b, ref a, xs[j], ds[j]);
+                _chanS[p + j + 1] = s; _chanB[p + j + 1] = b; _chanA[p + j + 1] = a;
+            }
+        }
+
+        // Element part: four breakpoints per non-zero τ_ie, stored element-major (CSR).
+        _elemStart = new int[n + 1];
+        var taus = new SparseTau[T];
+        for (int i = 0; i < T; i++)
+        {
+            taus[i] = weight.StoredTau(Tasks[i]);
+            foreach (int e in taus[i].Indices) _elemStart[e + 1] += 4;
+        }
+        for (int e = 0; e < n; e++) _elemStart[e + 1] += _elemStart[e];
+        _elemX = new float[_elemStart[n]];
+        _elemDs = new float[_elemStart[n]];
+        var fill = new int[n];
+        var initialA = new double[n];
+        for (int i = 0; i < T; i++)
+        {
+            int[] idx = taus[i].Indices;
+            float[] val = taus[i].Values;
+            for (int k = 0; k < idx.Length; k++)
+            {
+                int e = idx[k];
+                double tau = val[k];
+                double m = masks[i * channels + _g.ChannelOf(e)];
+                int at = _elemStart[e] + fill[e];
+                fill[e] += 4;
+                // φ(τ − ΔM) − φ(−ΔM): for Δ → −∞ both saturate and differ by κτ.
+                _elemX[at] = (float)((tau - kappa) / m); _elemDs[at] = (float)(-m * m);
+                _elemX[at + 1] = (float)((tau + kappa) / m); _elemDs[at + 1] = (float)(m * m);
+                _elemX[at + 2] = (float)(-kappa / m); _elemDs[at + 2] = (float)(m * m);
+                _elemX[at + 3] = (float)(kappa / m); _elemDs[at + 3] = (float)(-m * m);
+                initialA[e] += kappa * tau;
+            }
+        }
+        _elemCursor = new int[n];
+        _elemS = new double[n];
+        _elemB = new double[n];
+        _elemA = initialA;
+        for (int e = 0; e < n; e++)
+        {
+            int start = _elemStart[e], count = _elemStart[e + 1] - start;
+            if (count > 1) _elemX.AsSpan(start, count).Sort(_elemDs.AsSpan(start, count));
+            _elemCursor[e] = start;
+        }
+        _lo = new float[n]; _hi = new float[n]; _s = new float[n]; _b = new float[n]; _a = new float[n];
+        for (int e = 0; e < n; e++) Refit(e, 0f);
+    }
+
+    public DecomposedWeight Weight { get; }
+    public double Lambda2 { get; }
+    public double Kappa { get; }
+    public int[] Tasks { get; }
+
+    /// <summary>σ^(t−1), the shared weights when this term was built.</summary>
+    public ReadOnlySpan<float> SigmaAtStart => _sigmaStart;
+
+    /// <summary>Breakpoints crossed (pieces re-fitted) since construction: the cost of the exact fix-ups.</summary>
+    public long Refits { get; private set; }
+
+    /// <summary>dσ −= λ2·g(σ − σ^(t−1)) (accumulates); returns the term's value λ2 Σ φ_κ.</summary>
+    public double AccumulateGradient(ReadOnlySpan<float> sigma, Span<float> dSigma)
+    {
+        int n = _g.Length;
+        if (sigma.Length != n || dSigma.Length != n) throw new ArgumentException($"sigma and dSigma must have {n} elements");
+        float lambda2 = (float)Lambda2;
+        double loss = 0;
+        int e = 0;
+        int w = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vl = new Vector<float>(lambda2);
+            var half = new Vector<float>(0.5f);
+            for (; e <= n - w; e += w)
+            {
+                var d = new Vector<float>(sigma.Slice(e)) - new Vector<float>(_sigmaStart, e);
+                var outside = Vector.LessThan(d, new Vector<float>(_lo, e)) | Vector.GreaterThanOrEqual(d, new Vector<float>(_hi, e));
+                if (!Vector.EqualsAll(outside, Vector<int>.Zero))
+                    for (int k = 0; k < w; k++) RefitIfOutside(e + k, d[k]);
+                var s = new Vector<float>(_s, e);
+                var b = new Vector<float>(_b, e);
+                var gs = new Vector<float>(dSigma.Slice(e));
+                (gs - vl * (b + s * d)).CopyTo(dSigma.Slice(e));
+                var l = new Vector<float>(_a, e) - d * (b + half * s * d);
+                loss += Vector.Sum(l);
+            }
+        }
+        for (; e < n; e++)
+        {
+            float d = sigma[e] - _sigmaStart[e];
+            RefitIfOutside(e, d);
+            dSigma[e] -= lambda2 * (_b[e] + _s[e] * d);
+            loss += _a[e] - d * (_b[e] + 0.5f * _s[e] * d);
+        }
+        return Lambda2 * loss;
+    }
+
+    /// <summary>
+    /// Writes every old τ_i ← S_κ(θ_i* − σ⊙M_i) = S_κ(τ_i − ΔM_i) into the layer (end of task).
+    /// O(T·|σ|) once per task; the new τ_i are exactly the optimum the gradient above assumed.
+    /// </summary>
+    public void UpdateTaus(ReadOnlySpan<float> sigma)
+    {
+        int n = _g.Length, channels = _g.Channels;
+        var dense = new float[n];
+        var mask = new float[channels];
+        float kappa = (float)Kappa;
+        foreach (int task in Tasks)
+        {
+            Weight.Mask(task, mask);
+            Weight.StoredTau(task).CopyTo(dense);
+            for (int e = 0; e < n; e++)
+                dense[e] = ProxL1.Scalar(dense[e] - (sigma[e] - _sigmaStart[e]) * mask[_g.ChannelOf(e)], kappa);
+            Weight.ReplaceStoredTau(task, SparseTau.FromDense(dense));
+        }
+    }
+
+    private static void Cross(ref double s, ref double b, ref double a, double x, double ds)
+    {
+        // Continuity of g (b + s x) and of the loss (a − b x − s x²/2) across the breakpoint.
+        s += ds;
+        b -= ds * x;
+        a -= ds * x * x / 2;
+    }
+
+    private void RefitIfOutside(int e, float d)
+    {
+        if (d >= _lo[e] && d < _hi[e]) return;
+        Refit(e, d);
+    }
+
+    private void Refit(int e, float d)
+    {
+        Refits++;
+        int start = _elemStart[e], end = _elemStart[e + 1];
+        int k = _elemCursor[e];
+        double s = _elemS[e], b = _elemB[e], a = _elemA[e];
+        while (k < end && _elemX[k] <= d) { Cross(ref s, ref b, ref a, _elemX[k], _elemDs[k]); k++; }
+        while (k > start && _elemX[k - 1] > d) { k--; Cross(ref s, ref b, ref a, _elemX[k], -_elemDs[k]); }
+        _elemCursor[e] = k;
+        _elemS[e] = s; _elemB[e] = b; _elemA[e] = a;
+        float lo = k > start ? _elemX[k - 1] : float.NegativeInfinity;
+        float hi = k < end ? _elemX[k] : float.PositiveInfinity;
+
+        int c = _g.ChannelOf(e);
+        ReadOnlySpan<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
+        int j = UpperBound(xs, d);
+        if (j > 0) lo = Math.Max(lo, xs[j - 1]);
+        if (j < _breaks) hi = Math.Min(hi, xs[j]);
+        int p = c * (_breaks + 1) + j;
+        _lo[e] = lo;
+        _hi[e] = hi;
+        _s[e] = (float)(s + _chanS[p]);
+        _b[e] = (float)(b + _chanB[p]);
+        _a[e] = (float)(a + _chanA[p]);
+    }
+
+    // Number of entries ≤ d in an ascending span.
+    private static int UpperBound(ReadOnlySpan<float> xs, float d)
+    {
+        int lo = 0, hi = xs.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (xs[mid] <= d) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,117 @@
+// The default IBlas: pure managed, no native library. SGEMM runs the packed-panel kernel
+// (SgemmPacked: AVX-512, AVX2+FMA or Vector128 micro-kernels) above a small size and the
+// unpacked direct loops below it; multi-threaded only when the work pays for waking a thread.
+// DGEMM (gradient checks) uses the direct loops for every size.
+using System.Collections.Concurrent;
+
+namespace Apd.Engine.Blas;
+
+public sealed unsafe class ManagedBlas : IBlas, IDisposable
+{
+    /// <summary>Below this many multiply-adds (m·n·k) the direct loops win: packing would cost more than it saves.</summary>
+    internal const long DirectMaxWork = 16 * 16 * 16;
+
+    /// <summary>Below this many multiply-adds a second thread costs more than it saves (a wake-up is ~10 µs).</summary>
+    internal const long ParallelMinWork = 1L << 21;
+
+    private readonly ConcurrentBag<SgemmPacked.Workspace[]> _workspaces = new();
+    private readonly object _teamLock = new();
+    private GemmThreadTeam? _team;
+    private int _threads;
+
+    public ManagedBlas(int threads = 0)
+    {
+        Threads = threads > 0 ? threads : Environment.ProcessorCount;
+    }
+
+    public string Name => "managed";
+
+    public int Threads
+    {
+        get => _threads;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            lock (_teamLock)
+            {
+                if (value == _threads) return;
+                _team?.Dispose();
+                _team = null;
+                _threads = value;
+            }
+        }
+    }
+
+    /// <summary>The micro-kernel in use: "AVX-512 12×32", "AVX2+FMA 6×16", "Vector128 4×8" or "scalar".</summary>
+    public static string KernelDescription => !SgemmPacked.IsAccelerated ? "none: direct scalar loops (hardware intrinsics off)"
+        : SgemmPacked.Best switch
+        {
+            SgemmPacked.Isa.Avx512 => $"AVX-512 FMA {SgemmPacked.MR}×{SgemmPacked.NR}",
+            SgemmPacked.Isa.Avx2 => $"AVX2+FMA {SgemmPacked.MR}×{SgemmPacked.NR}",
+            _ => $"Vector128 {SgemmPacked.MR}×{SgemmPacked.NR}",
+        };
+
+    public string Describe() => $"managed: packed-panel SGEMM, micro-kernel {KernelDescription}, {Threads} thread(s)";
+
+    public void Sgemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        long work = (long)m * n * k;
+        if (k == 0 || alpha == 0f || work <= DirectMaxWork || !SgemmPacked.IsAccelerated)
+        {
+            GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        if (!_workspaces.TryTake(out var ws) || ws.Length < _threads)
+            ws = Enumerable.Range(0, _threads).Select(_ => new SgemmPacked.Workspace()).ToArray();
+        try
+        {
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pc = c)
+            {
+                bool parallel = _threads > 1 && work >= ParallelMinWork;
+                if (parallel && Monitor.TryEnter(_teamLock))
+                {
+                    try
+                    {
+                        _team ??= new GemmThreadTeam(_threads);
+                        SgemmPacked.Gemm(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, _team);
+                    }
+                    finally
+                    {
+                        Monitor.Exit(_teamLock);
+                    }
+                }
+                else
+                {
+                    // Single-threaded, or another call holds the thread team: run on this thread.
+                    SgemmPacked.Gemm(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, null);
+                }
+            }
+        }
+        finally
+        {
+            _workspaces.Add(ws);
+        }
+    }
+
+    public void Dgemm(Transpose transA, Transpose transB, int m, int n, int k, double alpha, ReadOnlySpan<double> a, int lda,
+        ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
+    {
+        GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    public void Dispose()
+    {
+        lock (_teamLock)
+        {
+            _team?.Dispose();
+            _team = null;
+        }
+        while (_workspaces.TryTake(out var ws)) foreach (var w in ws) w.Dispose();
+    }
+}
