@@ -98,7 +98,7 @@ public sealed class ContinualBenchmarksTests
             Assert.That(e.MissingPaths, Has.Count.EqualTo(entry.Files.Count));
             foreach (var f in entry.Files) Assert.That(e.Message, Does.Contain(Path.Combine(dir, f.RelativePath)));
             foreach (var d in entry.Downloads) Assert.That(e.Message, Does.Contain(d.Url.ToString()).And.Contain(d.Hash));
-            Assert.That(e.Message, Does.Contain("--download"));
+            Assert.That(e.Message, Does.Contain($"apd data fetch {dataset}").And.Contain("MD5"));
         }
         finally { Directory.Delete(dir, true); }
     }
