@@ -229,6 +229,22 @@ public sealed class ContinualBenchmarksTests
     }
 
     [Test]
+    public void A_corrupt_file_surfaces_as_the_readers_error_naming_it()
+    {
+        string dir = FakeFashion();
+        try
+        {
+            string labels = Path.Combine(dir, "fashion-mnist", "t10k-labels-idx1-ubyte");
+            var bytes = File.ReadAllBytes(labels);
+            bytes[0] = 0x42;
+            File.WriteAllBytes(labels, bytes);
+            var e = Assert.Throws<DataFormatException>(() => ContinualBenchmarks.Load("split-fmnist", new BenchmarkOptions { DataDir = dir, VerifyContent = false }))!;
+            Assert.That(e.Message, Does.Contain(labels).And.Contain("offset 0"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
     public void Permuted_tasks_permute_the_same_images_and_task_0_is_unpermuted()
     {
         string dir = FakeFashion();
