@@ -42,7 +42,7 @@ public class RetroactiveClosedFormTests
         return (masks, taus);
     }
 
-    [TestCase(new[] { 6, 5 }, 1, 7, 0.3), TestCase(new[] { 4, 3, 3, 3 }, 0, 9, 0.05), TestCase(new[] { 40, 19 }, 1, 30, 0.04)]
+    [TestCase(new[] { 6, 5 }, 1, 7, 0.3), TestCase(new[] { 4, 3, 3, 3 }, 0, 9, 0.05), TestCase(new[] { 40, 19 }, 1, 30, 0.04), TestCase(new[] { 300, 261 }, 1, 3, 0.02)]
     public void Gradient_and_loss_match_the_naive_sum_over_tasks_along_a_random_walk(int[] shape, int axis, int tasks, double density)
     {
         var w = LayerWithLearnedTasks(shape, axis, tasks, density, seed: 31);
@@ -66,6 +66,30 @@ public class RetroactiveClosedFormTests
             Assert.That(loss, Is.EqualTo(lossRef).Within(1e-4 * Math.Max(1, Math.Abs(lossRef))), $"loss at step {step}");
         }
         Assert.That(cf.Refits, Is.GreaterThan(sigma.Length), "the walk should cross breakpoints");
+    }
+
+    [Test]
+    public void Oscillating_across_the_kinks_costs_no_refits_after_both_pieces_are_cached()
+    {
+        var w = LayerWithLearnedTasks([30, 20], 1, 12, 0.05, seed: 8);
+        var (masks, taus) = Dense(w, 12);
+        const double kappa = 4e-6;
+        var cf = new RetroactiveClosedForm(w, Enumerable.Range(0, 12).ToArray(), Lambda2, kappa);
+        double[] start = w.Sigma.Value.Select(x => (double)x).ToArray();
+        float[] left = w.Sigma.Value.Select(x => x - 3e-4f).ToArray(), right = w.Sigma.Value.Select(x => x + 3e-4f).ToArray();
+        long refitsAfterWarmup = 0;
+        for (int step = 0; step < 8; step++)
+        {
+            float[] sigma = step % 2 == 0 ? left : right;
+            float[] ds = new float[sigma.Length];
+            double loss = cf.AccumulateGradient(sigma, ds);
+            double[] dsRef = new double[sigma.Length];
+            double lossRef = RetroactiveClosedFormReference.AccumulateGradient(sigma.Select(x => (double)x).ToArray(), start, masks, taus, 12, Lambda2, kappa, dsRef, w.Geometry);
+            AssertClose(ds.Select(x => (double)x).ToArray(), dsRef, 1e-5, 1e-4, $"dsigma at step {step}");
+            Assert.That(loss, Is.EqualTo(lossRef).Within(1e-4 * Math.Max(1, Math.Abs(lossRef))));
+            if (step == 1) refitsAfterWarmup = cf.Refits;
+        }
+        Assert.That(cf.Refits, Is.EqualTo(refitsAfterWarmup));
     }
 
     [Test]
