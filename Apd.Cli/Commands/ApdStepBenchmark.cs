@@ -31,7 +31,7 @@ public sealed class ApdStepBenchmark : IBenchmark
 
         stdout.WriteLine($"machine: {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical cores, load {SystemInfo.LoadAverage()}");
         stdout.WriteLine($"APD LeNet step, 3×32×32, batch 100, τ_i density {density}, median of {steps} steps after {warmup} warm-up");
-        stdout.WriteLine($"{"tasks",6}{"step ms",10}{"min ms",9}{"×1-task",9}{"build s",9}{"refits/step",13}");
+        stdout.WriteLine($"{"tasks",6}{"step ms",10}{"min ms",9}{"×1-task",9}{"build s",9}{"refits/step",13}{"terms ms",10}");
         var results = new List<JsonObject>();
         double? first = null;
         foreach (int t in tasks)
@@ -42,16 +42,18 @@ public sealed class ApdStepBenchmark : IBenchmark
             for (int i = 0; i < warmup; i++) bench.Step();
             long refitsBefore = bench.Refits;
             var samples = new List<double>();
+            var terms = new List<double>();
             for (int i = 0; i < steps; i++)
             {
                 long start = Stopwatch.GetTimestamp();
                 bench.Step();
                 samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                terms.Add(bench.LastTermsMilliseconds);
             }
             double median = Median(samples);
             first ??= median;
             double refits = (double)(bench.Refits - refitsBefore) / steps;
-            stdout.WriteLine($"{t,6}{median,10:F1}{samples.Min(),9:F1}{median / first.Value,9:F2}{build,9:F1}{refits,13:F0}");
+            stdout.WriteLine($"{t,6}{median,10:F1}{samples.Min(),9:F1}{median / first.Value,9:F2}{build,9:F1}{refits,13:F0}{Median(terms),10:F1}");
             results.Add(new JsonObject
             {
                 ["tasks"] = t,
@@ -60,6 +62,7 @@ public sealed class ApdStepBenchmark : IBenchmark
                 ["ratio_to_first"] = Math.Round(median / first.Value, 3),
                 ["build_seconds"] = Math.Round(build, 2),
                 ["refits_per_step"] = Math.Round(refits, 0),
+                ["terms_ms"] = Math.Round(Median(terms), 2),
             });
             bench = null!;
             GC.Collect();

@@ -106,8 +106,9 @@ public static class TaskBuilders
     /// <summary>
     /// Rotates every image by <paramref name="degrees"/> counter-clockwise about the image centre
     /// ((W−1)/2, (H−1)/2), sampling the source bilinearly; pixels that map outside the source are 0.
-    /// Output (x, y) reads source (cx + cosθ·dx + sinθ·dy, cy − sinθ·dx + cosθ·dy) with dx = x − cx,
-    /// dy = y − cy (y grows downwards, so this is the inverse of a counter-clockwise turn on screen).
+    /// Output (x, y) reads source (cx + cosθ·dx − sinθ·dy, cy + sinθ·dx + cosθ·dy) with dx = x − cx,
+    /// dy = y − cy; with y growing downwards this turns the picture counter-clockwise as displayed
+    /// (at 90° the top edge becomes the left edge).
     /// </summary>
     public static LabeledImages Rotate(LabeledImages data, double degrees)
     {
@@ -123,8 +124,8 @@ public static class TaskBuilders
             for (int x = 0; x < w; x++)
             {
                 double dx = x - cx, dy = y - cy;
-                double sx = cx + cos * dx + sin * dy;
-                double sy = cy - sin * dx + cos * dy;
+                double sx = cx + cos * dx - sin * dy;
+                double sy = cy + sin * dx + cos * dy;
                 int x0 = (int)Math.Floor(sx), y0 = (int)Math.Floor(sy);
                 double fx = sx - x0, fy = sy - y0;
                 int o = (y * w + x) * 4;

@@ -20,7 +20,7 @@ public class GradientCheckTests
         var rng = new Random(21);
         double[] x = Close.Random(rng, g.Batch * g.InputImageSize), w = Close.Random(rng, g.WeightSize), b = Close.Random(rng, g.OutChannels);
         double[] gy = Close.Random(rng, g.Batch * g.OutputImageSize);
-        double[] y = new double[gy.Length], columns = new double[Conv2d.ColumnsLength(g)];
+        double[] y = new double[gy.Length], columns = new double[Conv2d.WorkspaceLength(g, 1)];
         double Loss()
         {
             Conv2d.Forward<double>(x, w, b, y, g, columns);
@@ -81,15 +81,15 @@ public class GradientCheckTests
         double[] x = Enumerable.Range(0, n * g.InputImageSize).Select(i => (double)i).OrderBy(_ => rng.Next()).Select(v => v * 0.01 - 1).ToArray();
         double[] gy = Close.Random(rng, n * g.OutputImageSize);
         double[] y = new double[gy.Length];
-        int[] argMax = new int[gy.Length];
+        double[] scratch = new double[MaxPool2d.ForwardScratchLength(g)];
         double Loss()
         {
-            MaxPool2d.Forward<double>(x, y, Span<int>.Empty, g);
+            MaxPool2d.Forward<double>(x, y, g, scratch);
             return FiniteDifference.Dot(gy, y);
         }
-        MaxPool2d.Forward<double>(x, y, argMax, g);
+        Loss();
         double[] dx = new double[x.Length];
-        MaxPool2d.Backward<double>(gy, argMax, dx, g);
+        MaxPool2d.Backward<double>(x, y, gy, dx, g);
         FiniteDifference.Check("dx", x, dx, Loss);
     }
 

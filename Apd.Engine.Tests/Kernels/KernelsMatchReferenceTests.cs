@@ -22,7 +22,7 @@ public class KernelsMatchReferenceTests
         double[] x = Close.Random(rng, g.Batch * g.InputImageSize), w = Close.Random(rng, g.WeightSize), b = Close.Random(rng, g.OutChannels);
         double[] dy = Close.Random(rng, g.Batch * g.OutputImageSize);
         double[] y = new double[dy.Length], yRef = new double[dy.Length];
-        double[] columns = new double[Conv2d.ColumnsLength(g)];
+        double[] columns = new double[Conv2d.WorkspaceLength(g, 2)];
         Conv2d.Forward<double>(x, w, b, y, g, columns);
         Conv2dReference.Forward<double>(x, w, b, yRef, g);
         Close.Assert(y, yRef, 1e-12, 1e-12, "y");
@@ -84,16 +84,22 @@ public class KernelsMatchReferenceTests
     public void MaxPool2d_matches_reference_with_padding_as_minus_infinity(Pool2dGeometry g)
     {
         var rng = new Random(9);
+        MaxPool2dMatches(g, rng, ties: false);
+        MaxPool2dMatches(g, rng, ties: true);
+    }
+
+    private static void MaxPool2dMatches(Pool2dGeometry g, Random rng, bool ties)
+    {
         // All-negative inputs: a zero-padded pool would wrongly return 0 at the borders.
-        double[] x = Close.Random(rng, g.Batch * g.InputImageSize).Select(v => -Math.Abs(v) - 0.1).ToArray();
+        // With ties, values are drawn from three levels so windows hold equal maxima (the first one wins).
+        double[] x = Close.Random(rng, g.Batch * g.InputImageSize).Select(v => ties ? -1 - Math.Round(Math.Abs(v) * 2) : -Math.Abs(v) - 0.1).ToArray();
         double[] dy = Close.Random(rng, g.Batch * g.OutputImageSize);
         double[] y = new double[dy.Length], yRef = new double[dy.Length];
-        int[] argMax = new int[dy.Length];
-        MaxPool2d.Forward<double>(x, y, argMax, g);
+        MaxPool2d.Forward<double>(x, y, g, new double[MaxPool2d.ForwardScratchLength(g)]);
         MaxPool2dReference.Forward<double>(x, yRef, g);
         Close.Assert(y, yRef, 0, 0, "y");
         double[] dx = new double[x.Length], dxRef = new double[x.Length];
-        MaxPool2d.Backward<double>(dy, argMax, dx, g);
+        MaxPool2d.Backward<double>(x, y, dy, dx, g);
         MaxPool2dReference.Backward<double>(x, dy, dxRef, g);
         Close.Assert(dx, dxRef, 0, 0, "dx");
     }

@@ -17,11 +17,14 @@ public sealed record ApdObjectiveOptions
     /// <summary>λ1, the L1 weight on the current τ_t, applied as a soft-threshold of lr·λ1 after each step. Authors: 4e-4.</summary>
     public double L1 { get; init; } = 4e-4;
 
+    /// <summary>Take the proximal L1 step in Adam's diagonal metric (threshold lr·λ1/(√v̂+ε)); false: plain lr·λ1.</summary>
+    public bool ProxInAdamMetric { get; init; } = true;
+
     /// <summary>λ2, the retroactive reconstruction weight (½‖·‖² convention). Authors: 100.</summary>
     public double Reconstruction { get; init; } = 100;
 
-    /// <summary>λ1_old, the L1 weight on old τ_i. Default λ2·β/2 = 0.5, so κ = λ1_old/λ2 = β/2 (docs/apd.md).</summary>
-    public double RetroactiveL1 { get; init; } = 0.5;
+    /// <summary>λ1_old, the L1 weight on old τ_i; κ = λ1_old/λ2. Default λ1 = 4e-4 (Eq. 3 uses one λ1 for every τ_i; docs/apd.md).</summary>
+    public double RetroactiveL1 { get; init; } = 4e-4;
 
     /// <summary>λ_drift of (λ_drift/2)‖σ − σ^(t−1)‖². Default 0: the retroactive term already anchors σ.</summary>
     public double Drift { get; init; }
@@ -66,7 +69,7 @@ public sealed record ApdObjectiveOptions
         if (Drift > 0) hooks.Add(new Hooks.DriftPenaltyHook(network, Drift));
         if (Reconstruction > 0) hooks.Add(new Hooks.RetroactiveHook(network, this));
         if (WeightDecay > 0) hooks.Add(new Hooks.WeightDecayHook(network, WeightDecay));
-        hooks.Add(new Hooks.ProxL1Hook(network, L1));
+        hooks.Add(new Hooks.ProxL1Hook(network, L1, ProxInAdamMetric));
         if (ConsolidateEvery > 0) hooks.Add(new Hooks.ConsolidationHook(network, ConsolidateEvery, ConsolidationGroups, ConsolidationTolerance, Seed));
         return hooks;
     }

@@ -48,6 +48,9 @@ public sealed class ApdTrainingStep
     /// <summary>Breakpoint crossings re-fitted by the closed-form retroactive term so far (its fix-up work).</summary>
     public long Refits => _hooks.OfType<Hooks.RetroactiveHook>().SelectMany(h => h.ClosedForms).Sum(c => c.Refits);
 
+    /// <summary>Time the objective terms (hooks' AfterBackward) took in the last step.</summary>
+    public double LastTermsMilliseconds { get; private set; }
+
     /// <summary>One full training step; returns the loss (data + every term).</summary>
     public double Step()
     {
@@ -56,7 +59,9 @@ public sealed class ApdTrainingStep
         Network.Forward(Current, _x, Batch, _logits);
         double loss = SoftmaxCrossEntropy.Forward<float>(_logits, _labels, _dLogits, Batch, Classes);
         Network.Backward(Current, _dLogits, Batch);
+        long terms = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var h in _hooks) loss += h.AfterBackward(_ctx);
+        LastTermsMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(terms).TotalMilliseconds;
         _adam.Step(_ctx.LearningRate);
         foreach (var h in _hooks) h.AfterStep(_ctx);
         return loss;

@@ -36,6 +36,13 @@ public static class ProxL1
 
     public static void SoftThreshold(Span<float> tau, float threshold) => SoftThreshold(tau, threshold, tau);
 
+    /// <summary>τ_e ← sign(τ_e)·max(|τ_e| − t_e, 0) with one threshold per element (a diagonally preconditioned prox).</summary>
+    public static void SoftThreshold(Span<float> tau, ReadOnlySpan<float> thresholds)
+    {
+        if (thresholds.Length != tau.Length) throw new ArgumentException("tau and thresholds differ in length");
+        for (int i = 0; i < tau.Length; i++) tau[i] = Scalar(tau[i], thresholds[i]);
+    }
+
     /// <summary>Generic (double-capable) soft-threshold for gradient checks and the closed forms.</summary>
     public static void SoftThreshold<T>(ReadOnlySpan<T> tau, T threshold, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,6 +1,8 @@
 // Unfolds one NCHW image into the patch matrix of a convolution and folds it back.
-// columns (C·KH·KW, H_out·W_out), row-major: row (c, ki, kj), column (oh, ow) holds
+// columns (C·KH·KW rows, H_out·W_out columns per image): row (c, ki, kj), column (oh, ow) holds
 // x[c, oh·sh − pad_top + ki, ow·sw − pad_left + kj], or 0 where that falls into the padding.
+// Row r of the image's block starts at columns[r·rowStride]; rowStride > H_out·W_out lets several
+// images sit side by side in one matrix (image i at column offset i·H_out·W_out).
 using System.Numerics;
 
 namespace Apd.Engine.Kernels;
@@ -9,6 +11,11 @@ public static class Im2Col
 {
     /// <summary>columns ← unfold(image) for one image of <paramref name="g"/>.</summary>
     public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, in Conv2dGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Unfold(image, columns, g.OutHeight * g.OutWidth, g);
+
+    /// <summary>columns[r·rowStride ..] ← row r of unfold(image).</summary>
+    public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, int rowStride, in Conv2dGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = g.OutHeight, ow = g.OutWidth, plane = oh * ow;
@@ -19,7 +26,7 @@ public static class Im2Col
             for (int ki = 0; ki < g.KernelHeight; ki++)
                 for (int kj = 0; kj < g.KernelWidth; kj++, row++)
                 {
-                    Span<T> dst = columns.Slice(row * plane, plane);
+                    Span<T> dst = columns.Slice(row * rowStride, plane);
                     var (owStart, owEnd) = ValidColumns(kj, g.PadLeft, g.StrideWidth, g.InWidth, ow);
                     for (int r = 0; r < oh; r++)
                     {
@@ -50,6 +57,11 @@ public static class Im2Col
     /// <summary>image += fold(columns): every patch entry is added back to the pixel it came from.</summary>
     public static void FoldAdd<T>(ReadOnlySpan<T> columns, Span<T> image, in Conv2dGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => FoldAdd(columns, image, g.OutHeight * g.OutWidth, g);
+
+    /// <summary>image += fold(the block whose row r starts at columns[r·rowStride]).</summary>
+    public static void FoldAdd<T>(ReadOnlySpan<T> columns, Span<T> image, int rowStride, in Conv2dGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = g.OutHeight, ow = g.OutWidth, plane = oh * ow;
         int row = 0;
@@ -59,7 +71,7 @@ public static class Im2Col
             for (int ki = 0; ki < g.KernelHeight; ki++)
                 for (int kj = 0; kj < g.KernelWidth; kj++, row++)
                 {
-                    ReadOnlySpan<T> src = columns.Slice(row * plane, plane);
+                    ReadOnlySpan<T> src = columns.Slice(row * rowStride, plane);
                     var (owStart, owEnd) = ValidColumns(kj, g.PadLeft, g.StrideWidth, g.InWidth, ow);
                     if (owStart >= owEnd) continue;
                     for (int r = 0; r < oh; r++)

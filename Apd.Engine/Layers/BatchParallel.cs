@@ -1,4 +1,7 @@
-// Splits a batch into contiguous chunks, one per worker, and runs them on the thread pool.
+// Splits a batch into contiguous chunks, one per worker, and runs them on the thread pool; inside a
+// worker the kernels' GEMMs run single-threaded (BlasGemm.SerialOnThisThread).
+using Apd.Engine.Kernels;
+
 namespace Apd.Engine.Layers;
 
 public static class BatchParallel
@@ -26,7 +29,17 @@ public static class BatchParallel
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             int start = w * chunk, count = Math.Min(chunk, batch - start);
-            if (count > 0) body(w, start, count);
+            if (count <= 0) return;
+            bool outer = BlasGemm.SerialOnThisThread;
+            BlasGemm.SerialOnThisThread = true;
+            try
+            {
+                body(w, start, count);
+            }
+            finally
+            {
+                BlasGemm.SerialOnThisThread = outer;
+            }
         });
     }
 }

@@ -1,6 +1,6 @@
-// Conv2d layer: θ and bias from weight sources (plain or APD), im2col + GEMM kernels, the batch split
-// across workers. Each worker has its own patch scratch; in Backward worker 0 accumulates into the
-// gradient target and the others into private buffers that are summed in afterwards.
+// Conv2d layer: θ and bias from weight sources (plain or APD), im2col + GEMM kernels over groups of
+// images, the batch split across BatchParallel workers. Each worker has its own workspace; in Backward
+// worker 0 accumulates into the gradient target and the others into private buffers summed in afterwards.
 using Apd.Engine.Kernels;
 using Apd.Engine.Tensors;
 
@@ -8,6 +8,9 @@ namespace Apd.Engine.Layers;
 
 public sealed unsafe class Conv2dLayer : ILayer
 {
+    /// <summary>Patch-matrix elements per GEMM (about 8 MB): sets how many images share one GEMM.</summary>
+    public const int GroupElements = 1 << 21;
+
     private readonly Conv2dGeometry _g; // Batch ignored; per-sample geometry
     private readonly Parameter[] _parameters;
     private float[][] _columns = [];
@@ -45,7 +48,7 @@ public sealed unsafe class Conv2dLayer : ILayer
     public void Forward(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
     {
         int workers = BatchParallel.Workers(pass.Batch);
-        EnsureWorkers(workers);
+        EnsureWorkers(workers, pass.Batch);
         ReadOnlySpan<float> w = Weight.Weight(pass.Task, _thetaScratch);
         ReadOnlySpan<float> b = Bias.Weight(pass.Task, _biasScratch);
         RunForward(pass.Batch, workers, x, w, b, y, _columns);
@@ -57,7 +60,7 @@ public sealed unsafe class Conv2dLayer : ILayer
         var pool = System.Buffers.ArrayPool<float>.Shared;
         float[] theta = pool.Rent(Weight.Length), beta = pool.Rent(Bias.Length);
         var columns = new float[workers][];
-        int length = Conv2d.ColumnsLength(_g);
+        int length = WorkspaceLength(pass.Batch, workers);
         for (int i = 0; i < workers; i++) columns[i] = pool.Rent(length);
         try
         {
@@ -76,13 +79,14 @@ public sealed unsafe class Conv2dLayer : ILayer
     public void Backward(in LayerPass pass, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int batch = pass.Batch, workers = BatchParallel.Workers(batch);
-        EnsureWorkers(workers);
+        EnsureWorkers(workers, batch);
         // θ as used in Forward: composed into _thetaScratch there, or the stored values.
         ReadOnlySpan<float> w = Weight.ComposesIntoScratch ? _thetaScratch : Weight.Weight(pass.Task, _thetaScratch);
         Span<float> dw = Weight.GradientTarget(pass.Task, _thetaGradScratch);
         Span<float> db = Bias.GradientTarget(pass.Task, _biasGradScratch);
         int inImage = _g.InputImageSize, outImage = _g.OutputImageSize, wLen = _g.WeightSize, oc = _g.OutChannels;
         bool wantDx = !dx.IsEmpty;
+        int workspace = WorkspaceLength(batch, workers);
         if (x.Length != batch * inImage || dy.Length != batch * outImage || (wantDx && dx.Length != x.Length))
             throw new ArgumentException($"{Name}: backward buffers do not match batch {batch}.");
         var columns = _columns;
@@ -111,7 +115,7 @@ public sealed unsafe class Conv2dLayer : ILayer
                     new ReadOnlySpan<float>((float*)aw, wLen),
                     new ReadOnlySpan<float>((float*)ady + (long)start * outImage, count * outImage),
                     wantDx ? new Span<float>((float*)adx + (long)start * inImage, count * inImage) : Span<float>.Empty,
-                    dwTarget, dbTarget, g, columns[worker]);
+                    dwTarget, dbTarget, g, columns[worker].AsSpan(0, workspace));
             });
         }
         for (int i = 1; i < workers && i * ((batch + workers - 1) / workers) < batch; i++)
@@ -127,6 +131,7 @@ public sealed unsafe class Conv2dLayer : ILayer
         Span<float> y, float[][] columns)
     {
         int inImage = _g.InputImageSize, outImage = _g.OutputImageSize, wLen = _g.WeightSize, oc = _g.OutChannels;
+        int workspace = WorkspaceLength(batch, workers);
         if (x.Length != batch * inImage || y.Length != batch * outImage)
             throw new ArgumentException($"{Name}: expected x {batch * inImage} and y {batch * outImage} elements, got {x.Length} and {y.Length}.");
         fixed (float* px = x, pw = w, pb = b, py = y)
@@ -139,14 +144,21 @@ public sealed unsafe class Conv2dLayer : ILayer
                     new ReadOnlySpan<float>((float*)aw, wLen),
                     new ReadOnlySpan<float>((float*)ab, oc),
                     new Span<float>((float*)ay + (long)start * outImage, count * outImage),
-                    g0 with { Batch = count }, columns[worker]));
+                    g0 with { Batch = count }, columns[worker].AsSpan(0, workspace)));
         }
     }
 
-    private void EnsureWorkers(int workers)
+    // Workspace of one worker: groups of up to GroupElements patch values, no larger than its share of the batch.
+    private int WorkspaceLength(int batch, int workers)
     {
-        if (_columns.Length >= workers) return;
-        int length = Conv2d.ColumnsLength(_g);
+        int share = (batch + workers - 1) / workers;
+        return Conv2d.WorkspaceLength(_g, Math.Min(share, Conv2d.ImagesPerGroup(_g, GroupElements)));
+    }
+
+    private void EnsureWorkers(int workers, int batch)
+    {
+        int length = WorkspaceLength(batch, workers);
+        if (_columns.Length >= workers && _columns[0].Length >= length) return;
         _columns = new float[workers][];
         _workerGrads = new float[workers][];
         for (int i = 0; i < workers; i++)

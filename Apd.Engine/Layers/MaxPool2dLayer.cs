@@ -1,4 +1,5 @@
-// Max-pooling layer; training Forward caches the arg-max indices (N, C, H_out, W_out) for Backward.
+// Max-pooling layer, the batch split over BatchParallel workers; no cache (Backward finds each window's
+// winner again from the input and output it is handed).
 using Apd.Engine.Kernels;
 using Apd.Engine.Tensors;
 
@@ -7,7 +8,6 @@ namespace Apd.Engine.Layers;
 public sealed class MaxPool2dLayer : ILayer
 {
     private readonly Pool2dGeometry _g; // per sample
-    private int[] _argMax = [];
 
     public MaxPool2dLayer(string name, Pool2dGeometry geometry)
     {
@@ -26,18 +26,40 @@ public sealed class MaxPool2dLayer : ILayer
     public IReadOnlyList<Parameter> Parameters => [];
     public IReadOnlyList<Parameter> TrainableParameters(int task) => [];
 
-    public void Forward(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
+    public void Forward(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y) => Infer(pass, x, y);
+
+    public unsafe void Infer(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
     {
-        int length = pass.Batch * OutputSize;
-        if (_argMax.Length < length) _argMax = new int[length];
-        MaxPool2d.Forward(x, y, _argMax.AsSpan(0, length), _g with { Batch = pass.Batch });
+        int batch = pass.Batch, inSize = InputSize, outSize = OutputSize, width = _g.InWidth;
+        if (x.Length != batch * inSize || y.Length != batch * outSize) throw new ArgumentException($"{Name}: buffers do not match batch {batch}.");
+        var g0 = _g;
+        fixed (float* px = x, py = y)
+        {
+            nint ax = (nint)px, ay = (nint)py;
+            BatchParallel.For(batch, BatchParallel.Workers(batch), (_, start, count) =>
+            {
+                Span<float> scratch = stackalloc float[width];
+                MaxPool2d.Forward<float>(new ReadOnlySpan<float>((float*)ax + (long)start * inSize, count * inSize),
+                    new Span<float>((float*)ay + (long)start * outSize, count * outSize), g0 with { Batch = count }, scratch);
+            });
+        }
     }
 
-    public void Infer(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
-        => MaxPool2d.Forward(x, y, Span<int>.Empty, _g with { Batch = pass.Batch });
-
-    public void Backward(in LayerPass pass, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    public unsafe void Backward(in LayerPass pass, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        if (!dx.IsEmpty) MaxPool2d.Backward(dy, _argMax.AsSpan(0, pass.Batch * OutputSize), dx, _g with { Batch = pass.Batch });
+        if (dx.IsEmpty) return;
+        int batch = pass.Batch, inSize = InputSize, outSize = OutputSize;
+        if (x.Length != batch * inSize || dx.Length != x.Length || y.Length != batch * outSize || dy.Length != y.Length)
+            throw new ArgumentException($"{Name}: backward buffers do not match batch {batch}.");
+        var g0 = _g;
+        fixed (float* px = x, py = y, pdy = dy, pdx = dx)
+        {
+            nint ax = (nint)px, ay = (nint)py, ady = (nint)pdy, adx = (nint)pdx;
+            BatchParallel.For(batch, BatchParallel.Workers(batch), (_, start, count) =>
+                MaxPool2d.Backward<float>(new ReadOnlySpan<float>((float*)ax + (long)start * inSize, count * inSize),
+                    new ReadOnlySpan<float>((float*)ay + (long)start * outSize, count * outSize),
+                    new ReadOnlySpan<float>((float*)ady + (long)start * outSize, count * outSize),
+                    new Span<float>((float*)adx + (long)start * inSize, count * inSize), g0 with { Batch = count }));
+        }
     }
 }

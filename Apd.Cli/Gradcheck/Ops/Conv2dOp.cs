@@ -12,7 +12,7 @@ public sealed class Conv2dOp : IGradcheckOp
         float[] x = c.Floats("x", 4), w = c.Floats("w", 4), b = c.Floats("b", 1), gy = c.Floats("gy", 4);
         var g = Geometry(c, c.Input("x").Shape, c.Input("w").Shape);
         float[] y = new float[g.Batch * g.OutputImageSize], dx = new float[x.Length], dw = new float[w.Length], db = new float[b.Length];
-        float[] columns = new float[Conv2d.ColumnsLength(g)];
+        float[] columns = new float[Conv2d.WorkspaceLength(g, g.Batch)];
         Conv2d.Forward<float>(x, w, b, y, g, columns);
         Conv2d.Backward<float>(x, w, gy, dx, dw, db, g, columns);
         return new Dictionary<string, GradTensor>
