@@ -57,8 +57,13 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (m == 0 || n == 0) return;
         long work = (long)m * n * k;
+        if (work <= GemmDirect.ScalarMaxWork)
+        {
+            GemmDirect.Scalar(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f || work <= DirectMaxWork || !SgemmPacked.IsAccelerated)
         {
             GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
