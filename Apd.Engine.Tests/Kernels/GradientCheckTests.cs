@@ -84,12 +84,13 @@ public class GradientCheckTests
         double[] scratch = new double[MaxPool2d.ForwardScratchLength(g)];
         double Loss()
         {
-            MaxPool2d.Forward<double>(x, y, g, scratch);
+            MaxPool2d.Forward<double>(x, y, Span<int>.Empty, g, scratch);
             return FiniteDifference.Dot(gy, y);
         }
-        Loss();
+        int[] argMax = new int[y.Length];
+        MaxPool2d.Forward<double>(x, y, argMax, g, scratch);
         double[] dx = new double[x.Length];
-        MaxPool2d.Backward<double>(x, y, gy, dx, g);
+        MaxPool2d.Backward<double>(gy, argMax, dx, g);
         FiniteDifference.Check("dx", x, dx, Loss);
     }
 

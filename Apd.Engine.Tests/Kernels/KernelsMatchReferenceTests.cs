@@ -36,6 +36,23 @@ public class KernelsMatchReferenceTests
         Close.Assert(db, dbRef, 1e-12, 1e-12, "db (accumulated onto a random start)");
     }
 
+    [TestCaseSource(nameof(ConvCases))]
+    public void Conv2d_backward_reusing_the_forward_patch_matrix_matches_the_definition(Conv2dGeometry g)
+    {
+        var rng = new Random(4);
+        double[] x = Close.Random(rng, g.Batch * g.InputImageSize), w = Close.Random(rng, g.WeightSize), b = Close.Random(rng, g.OutChannels);
+        double[] dy = Close.Random(rng, g.Batch * g.OutputImageSize), y = new double[dy.Length];
+        double[] workspace = new double[Conv2d.WorkspaceLength(g, g.Batch)];
+        Conv2d.Forward<double>(x, w, b, y, g, workspace);
+        double[] dx = new double[x.Length], dw = new double[w.Length], db = new double[b.Length];
+        double[] dxRef = new double[x.Length], dwRef = new double[w.Length], dbRef = new double[b.Length];
+        Conv2d.Backward<double>(x, w, dy, dx, dw, db, g, workspace, columnsHoldInput: true);
+        Conv2dReference.Backward<double>(x, w, dy, dxRef, dwRef, dbRef, g);
+        Close.Assert(dx, dxRef, 1e-12, 1e-12, "dx");
+        Close.Assert(dw, dwRef, 1e-12, 1e-12, "dw");
+        Close.Assert(db, dbRef, 1e-12, 1e-12, "db");
+    }
+
     [TestCase(1, 1, 1), TestCase(3, 5, 4), TestCase(7, 33, 17), TestCase(4, 20, 19)]
     public void Dense_forward_and_backward_match_plain_loops(int n, int i, int o)
     {
@@ -53,6 +70,18 @@ public class KernelsMatchReferenceTests
         Close.Assert(dx, dxRef, 1e-12, 1e-12, "dx");
         Close.Assert(dw, dwRef, 1e-12, 1e-12, "dw");
         Close.Assert(db, dbRef, 1e-12, 1e-12, "db");
+    }
+
+    [TestCase(1), TestCase(2), TestCase(4), TestCase(5)]
+    public void Dense_forward_with_many_zero_inputs_matches_plain_loops(int n)
+    {
+        var g = new DenseGeometry(n, 37, 45);
+        var rng = new Random(6);
+        double[] x = Close.Random(rng, n * g.In).Select(v => v < 0 ? 0 : v).ToArray(), w = Close.Random(rng, g.In * g.Out), b = Close.Random(rng, g.Out);
+        double[] y = new double[n * g.Out], yRef = new double[n * g.Out];
+        Dense.Forward<double>(x, w, b, y, g);
+        DenseReference.Forward<double>(x, w, b, yRef, g);
+        Close.Assert(y, yRef, 1e-12, 1e-12, "y");
     }
 
     [Test]
@@ -95,11 +124,15 @@ public class KernelsMatchReferenceTests
         double[] x = Close.Random(rng, g.Batch * g.InputImageSize).Select(v => ties ? -1 - Math.Round(Math.Abs(v) * 2) : -Math.Abs(v) - 0.1).ToArray();
         double[] dy = Close.Random(rng, g.Batch * g.OutputImageSize);
         double[] y = new double[dy.Length], yRef = new double[dy.Length];
-        MaxPool2d.Forward<double>(x, y, g, new double[MaxPool2d.ForwardScratchLength(g)]);
+        int[] argMax = new int[y.Length];
+        double[] yNoRecord = new double[y.Length];
+        MaxPool2d.Forward<double>(x, y, argMax, g, new double[MaxPool2d.ForwardScratchLength(g)]);
+        MaxPool2d.Forward<double>(x, yNoRecord, Span<int>.Empty, g, new double[MaxPool2d.ForwardScratchLength(g)]);
         MaxPool2dReference.Forward<double>(x, yRef, g);
         Close.Assert(y, yRef, 0, 0, "y");
+        Close.Assert(yNoRecord, yRef, 0, 0, "y without arg-max");
         double[] dx = new double[x.Length], dxRef = new double[x.Length];
-        MaxPool2d.Backward<double>(x, y, dy, dx, g);
+        MaxPool2d.Backward<double>(dy, argMax, dx, g);
         MaxPool2dReference.Backward<double>(x, dy, dxRef, g);
         Close.Assert(dx, dxRef, 0, 0, "dx");
     }

@@ -111,6 +111,24 @@ public class LayerGradientTests
         Close.Assert(Close.ToDouble(b.Grad), dbd.Select((v, k) => b0[k] + v).ToArray(), 1e-4, 1e-4, "db accumulated");
     }
 
+    [TestCase(1, 2), TestCase(3, 2), TestCase(1, 1)]
+    public void Wide_dense_layer_at_small_batch_matches_plain_loops(int n, int workers)
+    {
+        BatchParallel.MaxWorkers = workers;
+        var rng = new Random(34);
+        const int i = 613, o = 501; // above the parallel threshold, odd column count
+        var w = RandomParameter(rng, "w", i, o);
+        var b = RandomParameter(rng, "b", o);
+        var layer = new DenseLayer("fc", i, o, new ParameterWeight(w), new ParameterWeight(b));
+        float[] x = Close.RandomFloat(rng, n * i).Select(v => v < 0 ? 0f : v).ToArray(), y = new float[n * o], yInfer = new float[n * o];
+        layer.Forward(new LayerPass(0, n), x, y);
+        layer.Infer(new LayerPass(0, n), x, yInfer);
+        double[] yd = new double[n * o];
+        Engine.Kernels.Reference.DenseReference.Forward<double>(Close.ToDouble(x), Close.ToDouble(w.Value), Close.ToDouble(b.Value), yd, new DenseGeometry(n, i, o));
+        Close.Assert(Close.ToDouble(y), yd, 1e-4, 1e-4, "y");
+        Close.Assert(Close.ToDouble(yInfer), yd, 1e-4, 1e-4, "y from Infer");
+    }
+
     [Test]
     public void Small_network_parameter_gradients_match_central_differences_of_the_loss()
     {

@@ -11,7 +11,12 @@ public sealed unsafe class Conv2dLayer : ILayer
     /// <summary>Patch-matrix elements per GEMM (about 8 MB): sets how many images share one GEMM.</summary>
     public const int GroupElements = 1 << 21;
 
+    /// <summary>Training keeps a worker's whole patch matrix from Forward to Backward (instead of unfolding
+    /// twice) when it holds at most this many values (32 MB).</summary>
+    public const int CachedColumnsMaxElements = 1 << 23;
+
     private readonly Conv2dGeometry _g; // Batch ignored; per-sample geometry
+    private int _cachedBatch = -1;
     private readonly Parameter[] _parameters;
     private float[][] _columns = [];
     private float[][] _workerGrads = [];
@@ -48,45 +53,52 @@ public sealed unsafe class Conv2dLayer : ILayer
     public void Forward(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
     {
         int workers = BatchParallel.Workers(pass.Batch);
-        EnsureWorkers(workers, pass.Batch);
+        bool cache = CachesColumns(pass.Batch, workers);
+        EnsureWorkers(workers, WorkspaceLength(pass.Batch, workers, cache));
         ReadOnlySpan<float> w = Weight.Weight(pass.Task, _thetaScratch);
         ReadOnlySpan<float> b = Bias.Weight(pass.Task, _biasScratch);
-        RunForward(pass.Batch, workers, x, w, b, y, _columns);
+        _cachedBatch = -1;
+        RunForward(pass.Batch, workers, x, w, b, y, _columns, WorkspaceLength(pass.Batch, workers, cache));
+        if (cache) _cachedBatch = pass.Batch;
     }
 
     public void Infer(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
     {
         int workers = BatchParallel.Workers(pass.Batch);
         var pool = System.Buffers.ArrayPool<float>.Shared;
-        float[] theta = pool.Rent(Weight.Length), beta = pool.Rent(Bias.Length);
+        float[] theta = Weight.ComposesIntoScratch ? pool.Rent(Weight.Length) : [];
+        float[] beta = Bias.ComposesIntoScratch ? pool.Rent(Bias.Length) : [];
         var columns = new float[workers][];
-        int length = WorkspaceLength(pass.Batch, workers);
+        int length = WorkspaceLength(pass.Batch, workers, false);
         for (int i = 0; i < workers; i++) columns[i] = pool.Rent(length);
         try
         {
-            ReadOnlySpan<float> w = Weight.Weight(pass.Task, theta.AsSpan(0, Weight.Length));
-            ReadOnlySpan<float> b = Bias.Weight(pass.Task, beta.AsSpan(0, Bias.Length));
-            RunForward(pass.Batch, workers, x, w, b, y, columns);
+            ReadOnlySpan<float> w = Weight.Weight(pass.Task, theta.AsSpan(0, Weight.ComposesIntoScratch ? Weight.Length : 0));
+            ReadOnlySpan<float> b = Bias.Weight(pass.Task, beta.AsSpan(0, Bias.ComposesIntoScratch ? Bias.Length : 0));
+            RunForward(pass.Batch, workers, x, w, b, y, columns, length);
         }
         finally
         {
             foreach (var c in columns) pool.Return(c);
-            pool.Return(theta);
-            pool.Return(beta);
+            if (Weight.ComposesIntoScratch) pool.Return(theta);
+            if (Bias.ComposesIntoScratch) pool.Return(beta);
         }
     }
 
     public void Backward(in LayerPass pass, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int batch = pass.Batch, workers = BatchParallel.Workers(batch);
-        EnsureWorkers(workers, batch);
+        // The patch matrices from Forward are reused only if Forward cached them for this very batch.
+        bool reuse = _cachedBatch == batch && CachesColumns(batch, workers);
+        _cachedBatch = -1;
+        int workspace = WorkspaceLength(batch, workers, reuse);
+        EnsureWorkers(workers, workspace);
         // θ as used in Forward: composed into _thetaScratch there, or the stored values.
         ReadOnlySpan<float> w = Weight.ComposesIntoScratch ? _thetaScratch : Weight.Weight(pass.Task, _thetaScratch);
         Span<float> dw = Weight.GradientTarget(pass.Task, _thetaGradScratch);
         Span<float> db = Bias.GradientTarget(pass.Task, _biasGradScratch);
         int inImage = _g.InputImageSize, outImage = _g.OutputImageSize, wLen = _g.WeightSize, oc = _g.OutChannels;
         bool wantDx = !dx.IsEmpty;
-        int workspace = WorkspaceLength(batch, workers);
         if (x.Length != batch * inImage || dy.Length != batch * outImage || (wantDx && dx.Length != x.Length))
             throw new ArgumentException($"{Name}: backward buffers do not match batch {batch}.");
         var columns = _columns;
@@ -115,7 +127,7 @@ public sealed unsafe class Conv2dLayer : ILayer
                     new ReadOnlySpan<float>((float*)aw, wLen),
                     new ReadOnlySpan<float>((float*)ady + (long)start * outImage, count * outImage),
                     wantDx ? new Span<float>((float*)adx + (long)start * inImage, count * inImage) : Span<float>.Empty,
-                    dwTarget, dbTarget, g, columns[worker].AsSpan(0, workspace));
+                    dwTarget, dbTarget, g, columns[worker].AsSpan(0, workspace), reuse);
             });
         }
         for (int i = 1; i < workers && i * ((batch + workers - 1) / workers) < batch; i++)
@@ -128,10 +140,9 @@ public sealed unsafe class Conv2dLayer : ILayer
     }
 
     private void RunForward(int batch, int workers, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b,
-        Span<float> y, float[][] columns)
+        Span<float> y, float[][] columns, int workspace)
     {
         int inImage = _g.InputImageSize, outImage = _g.OutputImageSize, wLen = _g.WeightSize, oc = _g.OutChannels;
-        int workspace = WorkspaceLength(batch, workers);
         if (x.Length != batch * inImage || y.Length != batch * outImage)
             throw new ArgumentException($"{Name}: expected x {batch * inImage} and y {batch * outImage} elements, got {x.Length} and {y.Length}.");
         fixed (float* px = x, pw = w, pb = b, py = y)
@@ -148,16 +159,20 @@ public sealed unsafe class Conv2dLayer : ILayer
         }
     }
 
-    // Workspace of one worker: groups of up to GroupElements patch values, no larger than its share of the batch.
-    private int WorkspaceLength(int batch, int workers)
+    private static int Share(int batch, int workers) => (batch + workers - 1) / workers;
+
+    private bool CachesColumns(int batch, int workers)
+        => (long)Share(batch, workers) * _g.PatchSize * _g.OutHeight * _g.OutWidth <= CachedColumnsMaxElements;
+
+    // Workspace of one worker: its whole share in one group when caching, else groups of about GroupElements patch values.
+    private int WorkspaceLength(int batch, int workers, bool wholeShare)
     {
-        int share = (batch + workers - 1) / workers;
-        return Conv2d.WorkspaceLength(_g, Math.Min(share, Conv2d.ImagesPerGroup(_g, GroupElements)));
+        int share = Share(batch, workers);
+        return Conv2d.WorkspaceLength(_g, wholeShare ? share : Math.Min(share, Conv2d.ImagesPerGroup(_g, GroupElements)));
     }
 
-    private void EnsureWorkers(int workers, int batch)
+    private void EnsureWorkers(int workers, int length)
     {
-        int length = WorkspaceLength(batch, workers);
         if (_columns.Length >= workers && _columns[0].Length >= length) return;
         _columns = new float[workers][];
         _workerGrads = new float[workers][];

@@ -1,5 +1,6 @@
 // Dense layer y = x·θ + b, θ [in, out] and b [out] from weight sources (plain or APD).
-// The GEMM provider parallelises the batch-sized products itself.
+// The GEMM provider parallelises the batch-sized products itself; small batches (inference) stream θ
+// once with the output columns split across BatchParallel workers.
 using Apd.Engine.Kernels;
 using Apd.Engine.Tensors;
 
@@ -41,22 +42,50 @@ public sealed class DenseLayer : ILayer
     public IReadOnlyList<Parameter> Parameters => _parameters;
     public IReadOnlyList<Parameter> TrainableParameters(int task) => [.. Weight.TrainableParameters(task), .. Bias.TrainableParameters(task)];
 
+    /// <summary>Below this many weights the streaming path stays on one thread (a wake-up costs more).</summary>
+    public const int ParallelMinWeights = 1 << 18;
+
     public void Forward(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
-        => Dense.Forward(x, Weight.Weight(pass.Task, _thetaScratch), Bias.Weight(pass.Task, _biasScratch), y, new DenseGeometry(pass.Batch, In, Out));
+        => Run(x, Weight.Weight(pass.Task, _thetaScratch), Bias.Weight(pass.Task, _biasScratch), y, new DenseGeometry(pass.Batch, In, Out));
+
+    private static unsafe void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, DenseGeometry g)
+    {
+        int workers = Math.Min(BatchParallel.MaxWorkers, g.Out / 64);
+        if (g.Batch > Dense.SmallBatch || w.Length < ParallelMinWeights || workers < 2)
+        {
+            Dense.Forward(x, w, b, y, g);
+            return;
+        }
+        // Column blocks in multiples of 16 so each worker's rows stay vector-aligned.
+        int block = (g.Out / workers + 15) & ~15;
+        fixed (float* px = x, pw = w, pb = b, py = y)
+        {
+            nint ax = (nint)px, aw = (nint)pw, ab = (nint)pb, ay = (nint)py;
+            int xLen = x.Length, wLen = w.Length, bLen = b.Length, yLen = y.Length;
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, k =>
+            {
+                int start = Math.Min(k * block, g.Out), count = Math.Min(block, g.Out - start);
+                if (count > 0)
+                    Dense.ForwardColumns(new ReadOnlySpan<float>((float*)ax, xLen), new ReadOnlySpan<float>((float*)aw, wLen),
+                        new ReadOnlySpan<float>((float*)ab, bLen), new Span<float>((float*)ay, yLen), g, start, count);
+            });
+        }
+    }
 
     public void Infer(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
     {
         var pool = System.Buffers.ArrayPool<float>.Shared;
-        float[] theta = pool.Rent(Weight.Length), beta = pool.Rent(Bias.Length);
+        float[] theta = Weight.ComposesIntoScratch ? pool.Rent(Weight.Length) : [];
+        float[] beta = Bias.ComposesIntoScratch ? pool.Rent(Bias.Length) : [];
         try
         {
-            Dense.Forward(x, Weight.Weight(pass.Task, theta.AsSpan(0, Weight.Length)), Bias.Weight(pass.Task, beta.AsSpan(0, Bias.Length)),
-                y, new DenseGeometry(pass.Batch, In, Out));
+            Run(x, Weight.Weight(pass.Task, theta.AsSpan(0, Weight.ComposesIntoScratch ? Weight.Length : 0)),
+                Bias.Weight(pass.Task, beta.AsSpan(0, Bias.ComposesIntoScratch ? Bias.Length : 0)), y, new DenseGeometry(pass.Batch, In, Out));
         }
         finally
         {
-            pool.Return(theta);
-            pool.Return(beta);
+            if (Weight.ComposesIntoScratch) pool.Return(theta);
+            if (Bias.ComposesIntoScratch) pool.Return(beta);
         }
     }
 

@@ -15,6 +15,7 @@ public sealed class MultiHeadNetwork : IContinualModel
     private float[][] _activations; // [0] the input, [i + 1] the output of trunk layer i
     private float[] _gradA = [], _gradB = [];
     private int _lastBatch = -1, _lastTask = -1;
+    private readonly int _largestOutput;
 
     /// <param name="trunk">Shared layers, each consuming the previous one's output.</param>
     /// <param name="headFactory">(taskId, classes) → the task's head, taking the trunk's output.</param>
@@ -26,6 +27,7 @@ public sealed class MultiHeadNetwork : IContinualModel
                 throw new ArgumentException($"Layer {trunk[i].Name} takes {trunk[i].InputSize} values but {trunk[i - 1].Name} gives {trunk[i - 1].OutputSize}.");
         _trunk = [.. trunk];
         _headFactory = headFactory;
+        _largestOutput = _trunk.Max(l => l.OutputSize);
         _activations = new float[_trunk.Length + 1][];
         for (int i = 0; i < _activations.Length; i++) _activations[i] = [];
     }
@@ -87,7 +89,7 @@ public sealed class MultiHeadNetwork : IContinualModel
         if (batch != _lastBatch || taskId != _lastTask) throw new InvalidOperationException("Backward must follow a Forward with the same task and batch.");
         var head = Head(taskId);
         var pass = new LayerPass(taskId, batch);
-        int largest = _trunk.Max(l => l.OutputSize) * batch;
+        int largest = _largestOutput * batch;
         Ensure(ref _gradA, largest);
         Ensure(ref _gradB, largest);
         ReadOnlySpan<float> features = _activations[^1].AsSpan(0, batch * FeatureSize);
@@ -110,7 +112,7 @@ public sealed class MultiHeadNetwork : IContinualModel
         CheckIo(x.Length, batch, logits.Length, head);
         var pass = new LayerPass(taskId, batch);
         var pool = ArrayPool<float>.Shared;
-        int largest = _trunk.Max(l => l.OutputSize) * batch;
+        int largest = _largestOutput * batch;
         float[] a = pool.Rent(largest), b = pool.Rent(largest);
         try
         {
