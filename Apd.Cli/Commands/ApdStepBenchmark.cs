@@ -30,43 +30,53 @@ public sealed class ApdStepBenchmark : IBenchmark
         if (!(density >= 0 && density <= 0.5)) throw new CliUsageException("--density must be in [0, 0.5]");
 
         stdout.WriteLine($"machine: {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical cores, load {SystemInfo.LoadAverage()}");
-        stdout.WriteLine($"APD LeNet step, 3×32×32, batch 100, τ_i density {density}, median of {steps} steps after {warmup} warm-up");
-        stdout.WriteLine($"{"tasks",6}{"step ms",10}{"min ms",9}{"×1-task",9}{"build s",9}{"refits/step",13}{"terms ms",10}");
-        var results = new List<JsonObject>();
-        double? first = null;
+        stdout.WriteLine($"APD LeNet step, 3×32×32, batch 100, τ_i density {density}, median of {steps} interleaved rounds after {warmup} warm-up steps");
+        stdout.WriteLine("×first = median over rounds of (this step / the first task count's step in the same round)");
+        stdout.WriteLine($"{"tasks",6}{"step ms",10}{"min ms",9}{"×first",9}{"build s",9}{"refits/step",13}{"terms ms",10}");
+        // Build every scenario first, then interleave their timed steps round by round, so that the
+        // machine's load (shared with other jobs) hits every task count alike; ratios are per round.
+        var benches = new List<ApdTrainingStep>();
+        var builds = new List<double>();
         foreach (int t in tasks)
         {
             var clock = Stopwatch.StartNew();
-            var bench = new ApdTrainingStep(() => ApdNetwork.LeNet(3, 32, 32, seed), t, density, 100, 10, new ApdObjectiveOptions(), seed);
-            double build = clock.Elapsed.TotalSeconds;
-            for (int i = 0; i < warmup; i++) bench.Step();
-            long refitsBefore = bench.Refits;
-            var samples = new List<double>();
-            var terms = new List<double>();
-            for (int i = 0; i < steps; i++)
+            benches.Add(new ApdTrainingStep(() => ApdNetwork.LeNet(3, 32, 32, seed), t, density, 100, 10, new ApdObjectiveOptions(), seed));
+            builds.Add(clock.Elapsed.TotalSeconds);
+            for (int i = 0; i < warmup; i++) benches[^1].Step();
+        }
+        long[] refitsBefore = benches.Select(b => b.Refits).ToArray();
+        var samples = benches.Select(_ => new List<double>()).ToArray();
+        var terms = benches.Select(_ => new List<double>()).ToArray();
+        var ratios = benches.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < steps; round++)
+            for (int k = 0; k < benches.Count; k++)
             {
                 long start = Stopwatch.GetTimestamp();
-                bench.Step();
-                samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                terms.Add(bench.LastTermsMilliseconds);
+                benches[k].Step();
+                samples[k].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                terms[k].Add(benches[k].LastTermsMilliseconds);
+                ratios[k].Add(samples[k][^1] / samples[0][^1]);
             }
-            double median = Median(samples);
-            first ??= median;
-            double refits = (double)(bench.Refits - refitsBefore) / steps;
-            stdout.WriteLine($"{t,6}{median,10:F1}{samples.Min(),9:F1}{median / first.Value,9:F2}{build,9:F1}{refits,13:F0}{Median(terms),10:F1}");
+        var results = new List<JsonObject>();
+        double? first = Median(samples[0]);
+        for (int k = 0; k < benches.Count; k++)
+        {
+            double median = Median(samples[k]), ratio = Median(ratios[k]);
+            double refits = (double)(benches[k].Refits - refitsBefore[k]) / steps;
+            stdout.WriteLine($"{tasks[k],6}{median,10:F1}{samples[k].Min(),9:F1}{ratio,9:F2}{builds[k],9:F1}{refits,13:F0}{Median(terms[k]),10:F1}");
             results.Add(new JsonObject
             {
-                ["tasks"] = t,
+                ["tasks"] = tasks[k],
                 ["step_ms"] = Math.Round(median, 2),
-                ["min_ms"] = Math.Round(samples.Min(), 2),
-                ["ratio_to_first"] = Math.Round(median / first.Value, 3),
-                ["build_seconds"] = Math.Round(build, 2),
+                ["min_ms"] = Math.Round(samples[k].Min(), 2),
+                ["ratio_to_first"] = Math.Round(ratio, 3),
+                ["build_seconds"] = Math.Round(builds[k], 2),
                 ["refits_per_step"] = Math.Round(refits, 0),
-                ["terms_ms"] = Math.Round(Median(terms), 2),
+                ["terms_ms"] = Math.Round(Median(terms[k]), 2),
             });
-            bench = null!;
-            GC.Collect();
         }
+        benches.Clear();
+        GC.Collect();
 
         JsonNode? peerResult = null;
         if (peer)

@@ -79,6 +79,28 @@ public class ObjectiveKernelTests
     }
 
     [Test]
+    public void Prox_l1_in_adam_metric_matches_its_scalar_definition_at_every_length()
+    {
+        var rng = new Random(6);
+        for (int n = 0; n <= 256; n++)
+        {
+            float[] tau = RandomFloats(rng, n, 0.01f), grad = RandomFloats(rng, n, 1e-3f), v = RandomFloats(rng, n, 1e-6f).Select(Math.Abs).ToArray();
+            float[] tauRef = (float[])tau.Clone(), vRef = (float[])v.Clone();
+            const float scale = 4e-7f, beta2 = 0.999f, bias2Sqrt = 0.1f, eps = 1e-8f;
+            ProxL1.SoftThresholdAdamMetric(tau, grad, v, scale, beta2, bias2Sqrt, eps);
+            for (int i = 0; i < n; i++)
+            {
+                double vi = beta2 * (double)vRef[i] + (1 - beta2) * (double)grad[i] * grad[i];
+                double t = scale / (Math.Sqrt(vi) / bias2Sqrt + eps);
+                double expected = ProxL1.Scalar((double)tauRef[i], t);
+                Assert.That(v[i], Is.EqualTo(vi).Within(1e-5 * vi + 1e-15), $"n={n} v[{i}]");
+                Assert.That(tau[i], Is.EqualTo(expected).Within(1e-5 * Math.Abs(tauRef[i]) + 1e-9), $"n={n} tau[{i}]");
+                if (expected == 0) Assert.That(tau[i], Is.EqualTo(0f), $"n={n} tau[{i}] should be an exact zero");
+            }
+        }
+    }
+
+    [Test]
     public void Prox_l1_is_the_minimiser_of_the_proximal_objective()
     {
         var rng = new Random(12);

@@ -69,6 +69,30 @@ public class RetroactiveClosedFormTests
     }
 
     [Test]
+    public void Oscillating_across_the_kinks_costs_no_refits_after_both_pieces_are_cached()
+    {
+        var w = LayerWithLearnedTasks([30, 20], 1, 12, 0.05, seed: 8);
+        var (masks, taus) = Dense(w, 12);
+        const double kappa = 4e-6;
+        var cf = new RetroactiveClosedForm(w, Enumerable.Range(0, 12).ToArray(), Lambda2, kappa);
+        double[] start = w.Sigma.Value.Select(x => (double)x).ToArray();
+        float[] left = w.Sigma.Value.Select(x => x - 3e-4f).ToArray(), right = w.Sigma.Value.Select(x => x + 3e-4f).ToArray();
+        long refitsAfterWarmup = 0;
+        for (int step = 0; step < 8; step++)
+        {
+            float[] sigma = step % 2 == 0 ? left : right;
+            float[] ds = new float[sigma.Length];
+            double loss = cf.AccumulateGradient(sigma, ds);
+            double[] dsRef = new double[sigma.Length];
+            double lossRef = RetroactiveClosedFormReference.AccumulateGradient(sigma.Select(x => (double)x).ToArray(), start, masks, taus, 12, Lambda2, kappa, dsRef, w.Geometry);
+            AssertClose(ds.Select(x => (double)x).ToArray(), dsRef, 1e-5, 1e-4, $"dsigma at step {step}");
+            Assert.That(loss, Is.EqualTo(lossRef).Within(1e-4 * Math.Max(1, Math.Abs(lossRef))));
+            if (step == 1) refitsAfterWarmup = cf.Refits;
+        }
+        Assert.That(cf.Refits, Is.EqualTo(refitsAfterWarmup));
+    }
+
+    [Test]
     public void Retroactive_gradient_matches_joint_form_on_small_model_when_each_tau_is_at_its_optimum()
     {
         const int tasks = 5;

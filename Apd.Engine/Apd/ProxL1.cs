@@ -43,6 +43,44 @@ public static class ProxL1
         for (int i = 0; i < tau.Length; i++) tau[i] = Scalar(tau[i], thresholds[i]);
     }
 
+    /// <summary>
+    /// The proximal step in Adam's diagonal metric, fused with the second-moment update Adam makes:
+    /// v ← β2·v + (1−β2)·g², t = scale/(√v/√(1−β2^k) + ε), τ ← sign(τ)·max(|τ| − t, 0).
+    /// </summary>
+    public static void SoftThresholdAdamMetric(Span<float> tau, ReadOnlySpan<float> grad, Span<float> secondMoment,
+        float scale, float beta2, float bias2Sqrt, float epsilon)
+    {
+        if (grad.Length != tau.Length || secondMoment.Length != tau.Length) throw new ArgumentException("tau, grad and secondMoment differ in length");
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<float>.Count;
+            var b2 = new Vector<float>(beta2);
+            var oneMinusB2 = new Vector<float>(1 - beta2);
+            var invBias = new Vector<float>(1 / bias2Sqrt);
+            var eps = new Vector<float>(epsilon);
+            var sc = new Vector<float>(scale);
+            for (; i <= tau.Length - w; i += w)
+            {
+                var g = new Vector<float>(grad.Slice(i));
+                var v = b2 * new Vector<float>(secondMoment.Slice(i)) + oneMinusB2 * g * g;
+                v.CopyTo(secondMoment.Slice(i));
+                var t = sc / (Vector.SquareRoot(v) * invBias + eps);
+                var x = new Vector<float>(tau.Slice(i));
+                var mag = Vector.Max(Vector.Abs(x) - t, Vector<float>.Zero);
+                var signed = Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), -mag, mag);
+                // +0 wherever the magnitude is zero, so sub-threshold entries become exact (+)zeros.
+                Vector.ConditionalSelect(Vector.GreaterThan(mag, Vector<float>.Zero), signed, Vector<float>.Zero).CopyTo(tau.Slice(i));
+            }
+        }
+        for (; i < tau.Length; i++)
+        {
+            float v = beta2 * secondMoment[i] + (1 - beta2) * grad[i] * grad[i];
+            secondMoment[i] = v;
+            tau[i] = Scalar(tau[i], scale / (MathF.Sqrt(v) * (1 / bias2Sqrt) + epsilon));
+        }
+    }
+
     /// <summary>Generic (double-capable) soft-threshold for gradient checks and the closed forms.</summary>
     public static void SoftThreshold<T>(ReadOnlySpan<T> tau, T threshold, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -23,7 +23,11 @@ public sealed class RetroactiveClosedForm
     private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the element part
     private readonly int[] _elemCursor;            // (|σ|) breakpoints with x ≤ Δ
     private readonly double[] _elemS, _elemB, _elemA; // (|σ|) element-part piece coefficients
-    private readonly float[] _lo, _hi, _s, _b, _a; // (|σ|) current piece: g = b + sΔ, loss/λ2 = a − bΔ − sΔ²/2 on [lo, hi)
+    // (|σ|) the two most recently fitted pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2 on [lo, hi):
+    // slot 1 is the newest (the element cursor describes it), slot 2 the one before. Two slots make the
+    // common case free: σ pinned near σ^(t−1) by this very term, Adam stepping it back and forth across
+    // the kinks at Δ = ±κ/M, alternates between the same two pieces.
+    private readonly float[] _lo, _hi, _s, _b, _a, _lo2, _hi2, _s2, _b2, _a2;
 
     /// <param name="weight">The layer; every task in <paramref name="oldTasks"/> must be sealed.</param>
     /// <param name="oldTasks">The tasks i &lt; t whose θ_i* are reconstructed.</param>
@@ -119,7 +123,9 @@ public sealed class RetroactiveClosedForm
             _elemCursor[e] = start;
         }
         _lo = new float[n]; _hi = new float[n]; _s = new float[n]; _b = new float[n]; _a = new float[n];
+        _lo2 = new float[n]; _hi2 = new float[n]; _s2 = new float[n]; _b2 = new float[n]; _a2 = new float[n];
         for (int e = 0; e < n; e++) Refit(e, 0f);
+        _lo.CopyTo(_lo2, 0); _hi.CopyTo(_hi2, 0); _s.CopyTo(_s2, 0); _b.CopyTo(_b2, 0); _a.CopyTo(_a2, 0);
     }
 
     public DecomposedWeight Weight { get; }
@@ -149,23 +155,29 @@ public sealed class RetroactiveClosedForm
             for (; e <= n - w; e += w)
             {
                 var d = new Vector<float>(sigma.Slice(e)) - new Vector<float>(_sigmaStart, e);
-                var outside = Vector.LessThan(d, new Vector<float>(_lo, e)) | Vector.GreaterThanOrEqual(d, new Vector<float>(_hi, e));
-                if (!Vector.EqualsAll(outside, Vector<int>.Zero))
+                var in1 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo, e)) & Vector.LessThan(d, new Vector<float>(_hi, e));
+                var in2 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo2, e)) & Vector.LessThan(d, new Vector<float>(_hi2, e));
+                if (!Vector.EqualsAll(in1 | in2, new Vector<int>(-1)))
+                {
                     for (int k = 0; k < w; k++) RefitIfOutside(e + k, d[k]);
-                var s = new Vector<float>(_s, e);
-                var b = new Vector<float>(_b, e);
+                    in1 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo, e)) & Vector.LessThan(d, new Vector<float>(_hi, e));
+                }
+                var s = Vector.ConditionalSelect(in1, new Vector<float>(_s, e), new Vector<float>(_s2, e));
+                var b = Vector.ConditionalSelect(in1, new Vector<float>(_b, e), new Vector<float>(_b2, e));
+                var a = Vector.ConditionalSelect(in1, new Vector<float>(_a, e), new Vector<float>(_a2, e));
                 var gs = new Vector<float>(dSigma.Slice(e));
                 (gs - vl * (b + s * d)).CopyTo(dSigma.Slice(e));
-                var l = new Vector<float>(_a, e) - d * (b + half * s * d);
-                loss += Vector.Sum(l);
+                loss += Vector.Sum(a - d * (b + half * s * d));
             }
         }
         for (; e < n; e++)
         {
             float d = sigma[e] - _sigmaStart[e];
             RefitIfOutside(e, d);
-            dSigma[e] -= lambda2 * (_b[e] + _s[e] * d);
-            loss += _a[e] - d * (_b[e] + 0.5f * _s[e] * d);
+            bool first = d >= _lo[e] && d < _hi[e];
+            float s = first ? _s[e] : _s2[e], b = first ? _b[e] : _b2[e], a = first ? _a[e] : _a2[e];
+            dSigma[e] -= lambda2 * (b + s * d);
+            loss += a - d * (b + 0.5f * s * d);
         }
         return Lambda2 * loss;
     }
@@ -200,7 +212,8 @@ public sealed class RetroactiveClosedForm
 
     private void RefitIfOutside(int e, float d)
     {
-        if (d >= _lo[e] && d < _hi[e]) return;
+        if ((d >= _lo[e] && d < _hi[e]) || (d >= _lo2[e] && d < _hi2[e])) return;
+        _lo2[e] = _lo[e]; _hi2[e] = _hi[e]; _s2[e] = _s[e]; _b2[e] = _b[e]; _a2[e] = _a[e];
         Refit(e, d);
     }
 

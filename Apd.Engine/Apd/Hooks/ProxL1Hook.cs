@@ -9,13 +9,11 @@ namespace Apd.Engine.Decomposition.Hooks;
 public sealed class ProxL1Hook(ApdNetwork network, double lambda1, bool adamMetric = true, float beta2 = 0.999f, float epsilon = 1e-8f) : ITrainingHook
 {
     private float[][] _secondMoment = [];
-    private float[] _thresholds = [];
     private int _steps;
 
     public void BeforeTask(TrainingContext ctx)
     {
         _secondMoment = adamMetric ? network.Weights.Select(w => new float[w.Length]).ToArray() : [];
-        _thresholds = adamMetric ? new float[network.Weights.Count == 0 ? 0 : network.Weights.Max(w => w.Length)] : [];
         _steps = 0;
     }
 
@@ -33,15 +31,7 @@ public sealed class ProxL1Hook(ApdNetwork network, double lambda1, bool adamMetr
         for (int l = 0; l < network.Weights.Count; l++)
         {
             var tau = network.Weights[l].DenseTau(ctx.TaskId);
-            float[] v = _secondMoment[l];
-            Span<float> t = _thresholds.AsSpan(0, v.Length);
-            for (int e = 0; e < v.Length; e++)
-            {
-                float g = tau.Grad[e];
-                v[e] = beta2 * v[e] + (1 - beta2) * g * g;
-                t[e] = scale / (MathF.Sqrt(v[e]) / bias2Sqrt + epsilon);
-            }
-            ProxL1.SoftThreshold(tau.Value, t);
+            ProxL1.SoftThresholdAdamMetric(tau.Value, tau.Grad, _secondMoment[l], scale, beta2, bias2Sqrt, epsilon);
         }
     }
 }
