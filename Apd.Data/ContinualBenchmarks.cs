@@ -15,6 +15,7 @@ public static class ContinualBenchmarks
     [
         "split-digits", "fmnist", "split-fmnist", "rotated-fmnist-<N>", "permuted-fmnist-<N>",
         "mnist", "split-mnist", "rotated-mnist-<N>", "permuted-mnist-<N>",
+        "kmnist", "split-kmnist", "rotated-kmnist-<N>", "permuted-kmnist-<N>",
         "split-cifar10", "cifar100-split", "cifar100-superclass",
     ];
 
@@ -64,24 +65,43 @@ public static class ContinualBenchmarks
         var tasks = name switch
         {
             "split-digits" => SplitDigits(options),
-            "fmnist" => Whole(LoadIdx(DataCatalogue.FashionMnist, options), options),
-            "mnist" => Whole(LoadIdx(DataCatalogue.Mnist, options), options),
-            "split-fmnist" => SplitByClass(LoadIdx(DataCatalogue.FashionMnist, options), 2, options),
-            "split-mnist" => SplitByClass(LoadIdx(DataCatalogue.Mnist, options), 2, options),
             "split-cifar10" => SplitByClass(LoadCifar10(options), 2, options),
             "cifar100-split" => SplitByClass(LoadCifar100(options).Source, 10, options),
             "cifar100-superclass" => Superclass(LoadCifar100(options), options),
-            _ when TryCount(name, "rotated-fmnist-", out int n) => Rotated(LoadIdx(DataCatalogue.FashionMnist, options), n, options),
-            _ when TryCount(name, "rotated-mnist-", out int n) => Rotated(LoadIdx(DataCatalogue.Mnist, options), n, options),
-            _ when TryCount(name, "permuted-fmnist-", out int n) => Permuted(LoadIdx(DataCatalogue.FashionMnist, options), n, options),
-            _ when TryCount(name, "permuted-mnist-", out int n) => Permuted(LoadIdx(DataCatalogue.Mnist, options), n, options),
-            _ => throw new ArgumentException($"unknown benchmark '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
+            _ => IdxFamily(name, options),
         };
         return new TaskSequence(name, tasks);
     }
 
-    /// <summary>Train and test sets of a dataset, and the normalisation statistics from its training set.</summary>
-    private sealed record Source(LabeledImages Train, LabeledImages Test);
+    /// <summary>The 28×28 IDX datasets, by the short name used in benchmark names.</summary>
+    private static readonly Dictionary<string, CatalogueDataset> IdxDatasets = new(StringComparer.Ordinal)
+    {
+        ["fmnist"] = DataCatalogue.FashionMnist,
+        ["mnist"] = DataCatalogue.Mnist,
+        ["kmnist"] = DataCatalogue.Kmnist,
+    };
+
+    /// <summary>"D", "split-D", "rotated-D-N", "permuted-D-N" for each IDX dataset D.</summary>
+    private static List<ContinualTask> IdxFamily(string name, BenchmarkOptions options)
+    {
+        foreach (var (key, dataset) in IdxDatasets)
+        {
+            if (name == key) return Whole(LoadIdx(dataset, options), options);
+            if (name == "split-" + key) return SplitByClass(LoadIdx(dataset, options), 2, options);
+            if (TryCount(name, $"rotated-{key}-", out int r)) return Rotated(LoadIdx(dataset, options), r, options);
+            if (TryCount(name, $"permuted-{key}-", out int p)) return Permuted(LoadIdx(dataset, options), p, options);
+        }
+        throw new ArgumentException($"unknown benchmark '{name}'; known: {string.Join(", ", Names)}", nameof(name));
+    }
+
+    /// <summary>Train and test sets of a dataset, and the per-channel statistics of its training set (computed on first use).</summary>
+    private sealed class Source(LabeledImages train, LabeledImages test)
+    {
+        private readonly Lazy<(float[] Mean, float[] Std)> _statistics = new(() => TaskBuilders.ChannelStatistics(train));
+        public LabeledImages Train { get; } = train;
+        public LabeledImages Test { get; } = test;
+        public (float[] Mean, float[] Std) Statistics => _statistics.Value;
+    }
 
     private static void Validate(BenchmarkOptions o)
     {
@@ -91,6 +111,8 @@ public static class ContinualBenchmarks
             throw new ArgumentOutOfRangeException(nameof(o.ValidationFraction), $"validation fraction must be in [0, 1), got {o.ValidationFraction}");
         int orderChoices = (o.Order is null ? 0 : 1) + (o.PaperOrder is null ? 0 : 1) + (o.RandomOrder ? 1 : 0);
         if (orderChoices > 1) throw new ArgumentException("give at most one of Order, PaperOrder and RandomOrder");
+        if ((o.Mean is null) != (o.Std is null)) throw new ArgumentException("give both Mean and Std, or neither (then they are computed from the training split)");
+        if (o.Mean is not null && o.Normalization != PixelNormalization.MeanStd) throw new ArgumentException("Mean and Std apply only with Normalization = MeanStd");
     }
 
     private static bool TryCount(string name, string prefix, out int n)
@@ -106,7 +128,15 @@ public static class ContinualBenchmarks
         var cache = new DataCache(DataFolders.Resolve(options.DataDir));
         var paths = cache.Require(dataset, options.Download);
         var arrays = new IdxArray[4];
-        Parallel.For(0, 4, i => arrays[i] = IdxReader.Read(paths[i]));
+        try
+        {
+            Parallel.For(0, 4, i => arrays[i] = IdxReader.Read(paths[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Surface the reader's own error (it names the file), not the parallel wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
         if (options.VerifyContent)
         {
             for (int i = 0; i < 4; i++)
@@ -258,23 +288,11 @@ public static class ContinualBenchmarks
         {
             var (mean, std) = options.Mean is not null && options.Std is not null
                 ? (options.Mean, options.Std)
-                : StatisticsOf(source);
+                : ((IReadOnlyList<float>)source.Statistics.Mean, (IReadOnlyList<float>)source.Statistics.Std);
             foreach (var set in new[] { train, test, validation })
                 if (set is not null && set.Count > 0) TaskBuilders.Standardize(set, mean, std);
         }
         return new ContinualTask($"task {t + 1}: {name}", train, test) { OriginalClasses = originalClasses, Validation = validation };
-    }
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Source, Tuple<float[], float[]>> Statistics = new();
-
-    private static (IReadOnlyList<float>, IReadOnlyList<float>) StatisticsOf(Source source)
-    {
-        var s = Statistics.GetValue(source, src =>
-        {
-            var (m, d) = TaskBuilders.ChannelStatistics(src.Train);
-            return Tuple.Create(m, d);
-        });
-        return (s.Item1, s.Item2);
     }
 
     private static IReadOnlyList<int> PaperOrder(IReadOnlyList<IReadOnlyList<int>> orders, int k) =>

@@ -4,6 +4,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Apd.Cli.Run;
 using Apd.Data;
+using Apd.Engine.Checkpoints;
+using Apd.Engine.Decomposition;
 using Apd.Engine.Layers;
 using Apd.Engine.Tensors;
 using Apd.Engine.Training;
@@ -23,7 +25,8 @@ public sealed class RunCommand : ICommand
             PrintHelp(stdout);
             return 0;
         }
-        var config = Parse(a);
+        var (config, saved, earlier) = a.String("resume") is { } resume ? Resumed(a, resume) : (Parse(a), null, null);
+        int? stopAfterOption = a.String("stop-after") is null ? null : a.Int("stop-after", 0);
         a.RejectUnknown();
 
         var clock = Stopwatch.StartNew();
@@ -32,12 +35,15 @@ public sealed class RunCommand : ICommand
             DataDir = config.DataDir,
             Seed = config.Seed,
             TrainPerTask = config.TrainPerTask,
+            TestPerTask = config.TestPerTask,
             Order = config.Order,
         });
         var tasks = sequence.Tasks.Select(t => new TaskData(t.Name, ToSet(t.Train), ToSet(t.Test))).ToArray();
         var architecture = NetworkArchitecture.For(sequence.Channels, sequence.Height, sequence.Width);
-        var (model, hooks) = Methods.Create(config, architecture);
+        var (model, hooks) = Methods.Create(config, architecture, saved);
         stdout.WriteLine(Invariant($"apd run: {config.Benchmark} ({tasks.Length} task(s), {sequence.Channels}×{sequence.Height}×{sequence.Width}, {tasks.Sum(t => t.Train.Count)} training images), method {config.Method}, network {architecture.Name}, {config.Epochs} epoch(s)/task, batch {config.Batch}, lr {config.LearningRate}, seed {config.Seed}"));
+        if (earlier is not null)
+            stdout.WriteLine($"resuming from {config.ResumePath}: {earlier.Tasks.Count} task(s) already learned");
 
         var trainer = new ContinualTrainer(model, new TrainerOptions
         {
@@ -55,7 +61,21 @@ public sealed class RunCommand : ICommand
             string capacity = r.Capacity is { } c ? Invariant($", capacity {c.Capacity:F3}") : "";
             stdout.WriteLine(Invariant($"task {r.TaskId + 1}/{tasks.Length} [{r.TaskName}]: accuracy {r.Accuracies[^1]:F4}, average over {r.Accuracies.Count} {avg:F4}{capacity}, {r.Seconds:F1} s, {r.MsPerStep:F2} ms/step"));
         };
-        var result = trainer.Run(tasks);
+        if (config.SavePath is not null && model is not ICheckpointable)
+            throw new CliUsageException($"--save: method '{config.Method}' cannot be saved yet (its model does not export its state)");
+        ContinualRunResult? progress = earlier;
+        if (config.SavePath is { } savePath)
+            trainer.TaskCompleted += r =>
+            {
+                progress = ContinualRunResult.FromReports([.. progress?.Tasks ?? [], r]);
+                RunCheckpoint.Save(savePath, model, hooks, config, progress);
+                stdout.WriteLine($"  checkpoint saved to {savePath}");
+            };
+        int stopAfter = stopAfterOption ?? tasks.Length;
+        if (stopAfter < 1) throw new CliUsageException($"--stop-after must be at least 1, got {stopAfter}");
+        if (earlier is not null && stopAfter <= earlier.Tasks.Count)
+            throw new CliUsageException($"--stop-after {stopAfter}: the checkpoint has already learned {earlier.Tasks.Count} task(s)");
+        var result = trainer.Run(tasks[..Math.Min(stopAfter, tasks.Length)], earlier);
         double total = clock.Elapsed.TotalSeconds;
 
         PrintTable(stdout, result, total);
@@ -82,27 +102,70 @@ public sealed class RunCommand : ICommand
             DecayPerEpoch = (float)a.Double("lr-decay", 0.95),
             Seed = a.Int("seed", 1),
             TrainPerTask = a.String("train-per-task") is null ? null : Positive(a, "train-per-task", 1),
+            TestPerTask = a.String("test-per-task") is null ? null : Positive(a, "test-per-task", 1),
             Order = ParseOrder(a.String("order")),
             DataDir = a.String("data-dir"),
             JsonPath = a.String("json"),
+            SavePath = a.String("save"),
             Verbose = a.Flag("verbose"),
             EwcLambda = NonNegativeFloat(a, "ewc-lambda", 1e4),
             EwcSamples = Positive(a, "ewc-samples", 200),
             L2tLambda = NonNegativeFloat(a, "l2t-lambda", 1),
         };
-        var apd = new ApdCoefficients();
+        var apd = new ApdObjectiveOptions();
         return config with
         {
-            Apd = new ApdCoefficients
+            Apd = apd with
             {
-                L1 = NonNegativeFloat(a, "l1", apd.L1),
-                LambdaDrift = NonNegativeFloat(a, "lambda-drift", apd.LambdaDrift),
-                LambdaRetro = NonNegativeFloat(a, "lambda-retro", apd.LambdaRetro),
+                L1 = NonNegativeDouble(a, "l1", apd.L1),
+                Reconstruction = NonNegativeDouble(a, "lambda-retro", apd.Reconstruction),
+                RetroactiveL1 = NonNegativeDouble(a, "l1-old", apd.RetroactiveL1),
+                Drift = NonNegativeDouble(a, "lambda-drift", apd.Drift),
+                WeightDecay = NonNegativeDouble(a, "weight-decay", apd.WeightDecay),
+                Retroactive = a.String("retro", "closed") switch
+                {
+                    "closed" => RetroactiveForm.ClosedForm,
+                    "joint" => RetroactiveForm.Joint,
+                    var other => throw new CliUsageException($"--retro expects closed or joint, got '{other}'"),
+                },
                 ConsolidateEvery = NonNegative(a, "consolidate-every", apd.ConsolidateEvery),
-                K = Positive(a, "k", apd.K),
-                Beta = NonNegativeFloat(a, "beta", apd.Beta),
+                ConsolidationGroups = Positive(a, "k", apd.ConsolidationGroups),
+                ConsolidationTolerance = NonNegativeDouble(a, "beta", apd.ConsolidationTolerance),
+            },
+            ApdNetwork = new ApdNetworkOptions
+            {
+                TauInit = a.String("tau-init", "zero") switch
+                {
+                    "zero" => TauInit.Zero,
+                    "sigma" => TauInit.CopyOfSigma,
+                    var other => throw new CliUsageException($"--tau-init expects zero or sigma, got '{other}'"),
+                },
             },
         };
+    }
+
+    /// <summary>The configuration saved in the checkpoint; only output options and the data folder may be
+    /// given again, and --bench/--method/--seed only with the saved values.</summary>
+    private static (RunConfig, ModelState, ContinualRunResult) Resumed(CliArgs a, string path)
+    {
+        var (state, saved, result) = RunCheckpoint.Load(path);
+        foreach (var (option, value) in new[] { ("bench", saved.Benchmark), ("method", saved.Method), ("seed", saved.Seed.ToString(CultureInfo.InvariantCulture)) })
+            if (a.String(option) is { } given && given != value)
+                throw new CliUsageException($"--{option} {given} does not match the checkpoint ({value})");
+        string[] fixedOptions = ["epochs", "batch", "lr", "lr-decay", "train-per-task", "test-per-task", "order", "ewc-lambda", "ewc-samples", "l2t-lambda",
+            "l1", "lambda-drift", "lambda-retro", "l1-old", "weight-decay", "retro", "tau-init", "consolidate-every", "k", "beta"];
+        foreach (string option in fixedOptions)
+            if (a.String(option) is not null)
+                throw new CliUsageException($"--{option} cannot change when resuming: the run continues with the settings saved in {path}");
+        var config = saved with
+        {
+            ResumePath = path,
+            DataDir = a.String("data-dir") ?? saved.DataDir,
+            JsonPath = a.String("json"),
+            SavePath = a.String("save"),
+            Verbose = a.Flag("verbose"),
+        };
+        return (config, state, result);
     }
 
     /// <summary>5 epochs per task (the paper's protocols); split-digits has only ~290 training images per task
@@ -136,6 +199,12 @@ public sealed class RunCommand : ICommand
     {
         double v = a.Double(name, fallback);
         return v > 0 && double.IsFinite(v) ? (float)v : throw new CliUsageException($"--{name} must be a positive number, got {v}");
+    }
+
+    private static double NonNegativeDouble(CliArgs a, string name, double fallback)
+    {
+        double v = a.Double(name, fallback);
+        return v >= 0 && double.IsFinite(v) ? v : throw new CliUsageException($"--{name} must be a non-negative number, got {v}");
     }
 
     private static float NonNegativeFloat(CliArgs a, string name, double fallback)
@@ -174,11 +243,22 @@ public sealed class RunCommand : ICommand
               --order a,b,c          class order for class-split benchmarks (consecutive groups form the tasks)
               --seed S               seeds initialisation, shuffles and subsets (1)
               --train-per-task K     keep K training images per task (seeded selection)
+              --test-per-task K      keep K test images per task (seeded selection; default: all)
               --data-dir DIR         folder with the dataset files (default: $APD_DATA, else the user cache)
               --json FILE            write results (schema apd-run/1, docs/results-schema.md), atomically
+              --save FILE            save a checkpoint (model, method state, run so far) after every task, atomically
+              --resume FILE          continue a saved run with its saved settings (give --save to keep saving)
+              --stop-after N         stop once N tasks of the sequence have been learned (e.g. to resume later)
               --verbose              one line per epoch
-            APD coefficients (defaults: the authors'):
-              --l1 4e-4  --lambda-drift 100  --lambda-retro 100  --consolidate-every 5  --k 2  --beta 0.01
+            APD (defaults and their sources in docs/apd.md; the authors' where they have one):
+              --l1 4e-4              λ1: proximal L1 on τ_t
+              --lambda-retro 100     λ2: retroactive reconstruction of earlier tasks' θ_i*
+              --l1-old 0.5           λ1 on old τ_i (closed form: κ = l1-old / lambda-retro)
+              --lambda-drift 0       drift penalty (λ/2)‖σ − σ^(t−1)‖²
+              --weight-decay 0       (wd/2)‖σ‖²
+              --retro closed|joint   retroactive term in closed form (O(|σ|) per step) or as joint Adam over old τ_i
+              --consolidate-every 5  --k 2  --beta 0.01   hierarchical consolidation
+              --tau-init zero|sigma  new task's τ_t: 0 or a copy of σ (the authors' code)
             baselines:
               --ewc-lambda 1e4  --ewc-samples 200  --l2t-lambda 1
             """);

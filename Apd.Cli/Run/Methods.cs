@@ -1,4 +1,6 @@
 // Builds the model and the hooks of each method of `apd run`; the trainer is the same for all.
+using Apd.Engine.Checkpoints;
+using Apd.Engine.Decomposition;
 using Apd.Engine.Layers;
 using Apd.Engine.Training;
 using Apd.Engine.Training.Baselines;
@@ -9,28 +11,41 @@ internal static class Methods
 {
     public static IReadOnlyList<string> Names { get; } = ["apd", "stl", "finetune", "ewc", "l2t"];
 
-    public static (IContinualModel Model, ITrainingHook[] Hooks) Create(RunConfig config, NetworkArchitecture architecture)
+    /// <summary>A fresh model and its hooks, or, given a checkpoint's state, the saved ones.</summary>
+    public static (IContinualModel Model, ITrainingHook[] Hooks) Create(RunConfig config, NetworkArchitecture architecture, ModelState? saved = null)
     {
         switch (config.Method)
         {
             case "stl":
-                return (new SingleTaskModels(architecture, config.Seed), []);
+                return (saved is null ? new SingleTaskModels(architecture, config.Seed) : SingleTaskModels.Restore(saved), []);
             case "finetune":
-                return (new FineTuningModel(architecture, config.Seed), []);
+                return (FineTuning(), []);
             case "ewc":
             {
-                var model = new FineTuningModel(architecture, config.Seed);
-                return (model, [new EwcHook(model.SharedParameters, config.EwcLambda, config.EwcSamples)]);
+                var model = FineTuning();
+                return (model, Restored(new EwcHook(model.SharedParameters, config.EwcLambda, config.EwcSamples)));
             }
             case "l2t":
             {
-                var model = new FineTuningModel(architecture, config.Seed);
-                return (model, [new L2TransferHook(model.SharedParameters, config.L2tLambda)]);
+                var model = FineTuning();
+                return (model, Restored(new L2TransferHook(model.SharedParameters, config.L2tLambda)));
             }
             case "apd":
-                throw new CliUsageException("method 'apd' is not wired into this build yet (it arrives with the APD model)");
+            {
+                if (saved is not null) throw new CliUsageException("resuming an APD run is not supported yet: the APD model does not export its state");
+                var network = new ApdNetwork(architecture.Trunk, config.Seed, config.ApdNetwork);
+                return (network, [.. (config.Apd with { Seed = config.Seed }).Hooks(network)]);
+            }
             default:
                 throw new CliUsageException($"unknown method '{config.Method}'; choose one of {string.Join(", ", Names)}");
+        }
+
+        FineTuningModel FineTuning() => saved is null ? new FineTuningModel(architecture, config.Seed) : FineTuningModel.Restore(saved);
+
+        ITrainingHook[] Restored<T>(T hook) where T : ITrainingHook, ICheckpointableHook
+        {
+            if (saved is not null) hook.RestoreState(saved);
+            return [hook];
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Apd.Engine.Blas;
+using Apd.Engine.Decomposition;
 using Apd.Engine.Training;
 
 namespace Apd.Cli.Run;
@@ -27,6 +28,7 @@ internal static class ResultsJson
         w.WriteNumber("lr", config.LearningRate);
         w.WriteNumber("lr_decay_per_epoch", config.DecayPerEpoch);
         if (config.TrainPerTask is { } k) w.WriteNumber("train_per_task", k); else w.WriteNull("train_per_task");
+        if (config.TestPerTask is { } kt) w.WriteNumber("test_per_task", kt); else w.WriteNull("test_per_task");
         if (config.Order is { } order)
         {
             w.WriteStartArray("order");
@@ -44,13 +46,18 @@ internal static class ResultsJson
                 w.WriteNumber("l2t_lambda", config.L2tLambda);
                 break;
             case "apd":
+                var o = config.Apd;
                 w.WriteStartObject("apd");
-                w.WriteNumber("l1", config.Apd.L1);
-                w.WriteNumber("lambda_drift", config.Apd.LambdaDrift);
-                w.WriteNumber("lambda_retro", config.Apd.LambdaRetro);
-                w.WriteNumber("consolidate_every", config.Apd.ConsolidateEvery);
-                w.WriteNumber("k", config.Apd.K);
-                w.WriteNumber("beta", config.Apd.Beta);
+                w.WriteNumber("l1", o.L1);
+                w.WriteNumber("lambda_retro", o.Reconstruction);
+                w.WriteNumber("l1_old", o.RetroactiveL1);
+                w.WriteNumber("lambda_drift", o.Drift);
+                w.WriteNumber("weight_decay", o.WeightDecay);
+                w.WriteString("retroactive", o.Retroactive == RetroactiveForm.ClosedForm ? "closed" : "joint");
+                w.WriteNumber("consolidate_every", o.ConsolidateEvery);
+                w.WriteNumber("k", o.ConsolidationGroups);
+                w.WriteNumber("beta", o.ConsolidationTolerance);
+                w.WriteString("tau_init", config.ApdNetwork.TauInit == TauInit.Zero ? "zero" : "sigma");
                 w.WriteEndObject();
                 break;
         }

@@ -1,4 +1,6 @@
 // Everything `apd run` was asked to do, with its defaults, as parsed from the command line.
+using Apd.Engine.Decomposition;
+
 namespace Apd.Cli.Run;
 
 internal sealed record RunConfig
@@ -11,9 +13,14 @@ internal sealed record RunConfig
     public float DecayPerEpoch { get; init; } = 0.95f;
     public int Seed { get; init; } = 1;
     public int? TrainPerTask { get; init; }
+    public int? TestPerTask { get; init; }
     public IReadOnlyList<int>? Order { get; init; }
     public string? DataDir { get; init; }
     public string? JsonPath { get; init; }
+    /// <summary>Checkpoint written after every task (--save).</summary>
+    public string? SavePath { get; init; }
+    /// <summary>Checkpoint to continue from (--resume).</summary>
+    public string? ResumePath { get; init; }
     public bool Verbose { get; init; }
 
     /// <summary>EWC's λ (penalty (λ/2)·Σ F (θ − θ*)²) and the samples its Fisher estimate uses.</summary>
@@ -23,22 +30,9 @@ internal sealed record RunConfig
     /// <summary>L2-transfer's λ (penalty (λ/2)·‖θ − θ^(t−1)‖²).</summary>
     public float L2tLambda { get; init; } = 1f;
 
-    public ApdCoefficients Apd { get; init; } = new();
-}
+    /// <summary>APD's objective (defaults and their sources: ApdObjectiveOptions, docs/apd.md).</summary>
+    public ApdObjectiveOptions Apd { get; init; } = new();
 
-/// <summary>APD's coefficients; defaults are the authors' (APD TF code, see docs/accuracy.md).</summary>
-internal sealed record ApdCoefficients
-{
-    /// <summary>λ1 of the proximal L1 step on τ_t.</summary>
-    public float L1 { get; init; } = 4e-4f;
-    /// <summary>λ of the drift penalty (λ/2)‖σ − σ^(t−1)‖².</summary>
-    public float LambdaDrift { get; init; } = 100f;
-    /// <summary>λ2 of the retroactive reconstruction loss.</summary>
-    public float LambdaRetro { get; init; } = 100f;
-    /// <summary>Hierarchical consolidation every s tasks (0 = never).</summary>
-    public int ConsolidateEvery { get; init; } = 5;
-    /// <summary>K-means groups per layer.</summary>
-    public int K { get; init; } = 2;
-    /// <summary>Entries with max − min ≤ β within a group move into the group's shared σ̃.</summary>
-    public float Beta { get; init; } = 1e-2f;
+    /// <summary>APD's structural options (τ initialisation, mask initialisation).</summary>
+    public ApdNetworkOptions ApdNetwork { get; init; } = new();
 }

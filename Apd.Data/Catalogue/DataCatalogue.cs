@@ -65,6 +65,26 @@ public static class DataCatalogue
         "see http://yann.lecun.com/exdb/mnist/ (commonly distributed under CC BY-SA 3.0)",
         "Yann LeCun, Corinna Cortes, Christopher J.C. Burges. The MNIST database of handwritten digits. http://yann.lecun.com/exdb/mnist/");
 
+    private const string KmnistSource = "torchvision/datasets/mnist.py (pytorch/vision), KMNIST.resources";
+
+    public static CatalogueDataset Kmnist { get; } = new(
+        "kmnist",
+        "Kuzushiji-MNIST: 70 000 28x28 grey images of 10 cursive Japanese characters (60 000 train, 10 000 test), IDX format",
+        [
+            new("kmnist/train-images-idx3-ubyte.gz"),
+            new("kmnist/train-labels-idx1-ubyte.gz"),
+            new("kmnist/t10k-images-idx3-ubyte.gz"),
+            new("kmnist/t10k-labels-idx1-ubyte.gz"),
+        ],
+        [
+            new("kmnist/train-images-idx3-ubyte.gz", new("http://codh.rois.ac.jp/kmnist/dataset/kmnist/train-images-idx3-ubyte.gz"), HashKind.Md5, "bdb82020997e1d708af4cf47b453dcf7", KmnistSource),
+            new("kmnist/train-labels-idx1-ubyte.gz", new("http://codh.rois.ac.jp/kmnist/dataset/kmnist/train-labels-idx1-ubyte.gz"), HashKind.Md5, "e144d726b3acfaa3e44228e80efcd344", KmnistSource),
+            new("kmnist/t10k-images-idx3-ubyte.gz", new("http://codh.rois.ac.jp/kmnist/dataset/kmnist/t10k-images-idx3-ubyte.gz"), HashKind.Md5, "5c965bf0a639b31b8f53240b1b52f4d7", KmnistSource),
+            new("kmnist/t10k-labels-idx1-ubyte.gz", new("http://codh.rois.ac.jp/kmnist/dataset/kmnist/t10k-labels-idx1-ubyte.gz"), HashKind.Md5, "7320c461ea6c1c855c0b718fb2a4b134", KmnistSource),
+        ],
+        "CC BY-SA 4.0 (see https://github.com/rois-codh/kmnist)",
+        "Tarin Clanuwat, Mikel Bober-Irizar, Asanobu Kitamoto, Alex Lamb, Kazuaki Yamamoto, David Ha. Deep Learning for Classical Japanese Literature. arXiv:1812.01718, 2018.");
+
     public static CatalogueDataset Cifar10 { get; } = new(
         "cifar-10",
         "CIFAR-10 binary version: 60 000 32x32 colour images of 10 classes (5 training batches + 1 test batch)",
@@ -91,7 +111,7 @@ public static class DataCatalogue
         "see https://www.cs.toronto.edu/~kriz/cifar.html",
         "Alex Krizhevsky. Learning Multiple Layers of Features from Tiny Images. Technical report, University of Toronto, 2009.");
 
-    public static IReadOnlyList<CatalogueDataset> Datasets { get; } = [FashionMnist, Mnist, Cifar10, Cifar100];
+    public static IReadOnlyList<CatalogueDataset> Datasets { get; } = [FashionMnist, Mnist, Kmnist, Cifar10, Cifar100];
 
     public static CatalogueDataset Find(string name) =>
         Datasets.FirstOrDefault(d => d.Name == name)

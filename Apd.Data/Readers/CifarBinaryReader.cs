@@ -28,7 +28,8 @@ public static class CifarBinaryReader
         foreach (var path in paths)
         {
             using var data = DataStream.Open(path);
-            contents.Add((path, ReadAll(data)));
+            // A raw file is read in one exact-size allocation; a gzip one is streamed.
+            contents.Add((path, data.IsGzip ? ReadAll(data) : File.ReadAllBytes(path)));
         }
         return Decode(variant, contents);
     }

@@ -1,9 +1,12 @@
 // Argument checks shared by every IBlas provider, done once at the public edge:
 // dimensions non-negative, leading dimensions at least the stored row length, spans long enough.
+using System.Runtime.CompilerServices;
+
 namespace Apd.Engine.Blas;
 
 internal static class GemmArguments
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Validate(Transpose transA, Transpose transB, int m, int n, int k,
         int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
@@ -18,6 +21,7 @@ internal static class GemmArguments
         CheckMatrix("C", m, n, cLength, ldc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckMatrix(string name, int rows, int cols, int length, int ld)
     {
         if (ld < Math.Max(1, cols))

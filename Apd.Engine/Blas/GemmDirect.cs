@@ -1,9 +1,12 @@
 // Unpacked GEMM for tiny shapes and for double precision: each row of C is built from vectorised
-// row updates (C[i,:] += alpha·A[i,p]·B[p,:]) or dot products (B transposed) through TensorPrimitives.
+// row updates (C[i,:] += alpha·A[i,p]·B[p,:]) or dot products (B transposed) through TensorPrimitives,
+// or, for the tiniest products and rows narrower than a vector, from plain scalar loops.
 // No packing and no threads, so it has no fixed cost; row-major, all four transposes, beta = 0 never reads C.
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Apd.Engine.Blas;
 
@@ -16,6 +19,11 @@ internal static class GemmDirect
     {
         if (m == 0 || n == 0) return;
         bool ta = transA == Transpose.Yes, tb = transB == Transpose.Yes;
+        if ((long)m * n * k <= ScalarMaxWork || n < Vector<T>.Count)
+        {
+            Scalar(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
         T[]? rented = null;
         // A row i, gathered when A is stored transposed (its row is then a strided column).
         Span<T> aRow = ta || tb ? (rented = ArrayPool<T>.Shared.Rent(Math.Max(k, 1))).AsSpan(0, k) : default;
@@ -53,6 +61,37 @@ internal static class GemmDirect
         finally
         {
             if (rented is not null) ArrayPool<T>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Up to this many multiply-adds (or with rows narrower than a vector) plain scalar loops win: no call has a fixed cost.</summary>
+    internal const long ScalarMaxWork = 512;
+
+    // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides.
+    internal static void Scalar<T>(bool ta, bool tb, int m, int n, int k,
+        T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
+        T beta, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint aRow = ta ? 1 : lda, aCol = ta ? lda : 1;
+        nint bRow = tb ? 1 : ldb, bCol = tb ? ldb : 1;
+        ref T a0 = ref MemoryMarshal.GetReference(a);
+        ref T b0 = ref MemoryMarshal.GetReference(b);
+        ref T c0 = ref MemoryMarshal.GetReference(c);
+        for (int i = 0; i < m; i++)
+        {
+            ref T ai = ref Unsafe.Add(ref a0, i * aRow);
+            ref T ci = ref Unsafe.Add(ref c0, (nint)i * ldc);
+            for (int j = 0; j < n; j++)
+            {
+                ref T bj = ref Unsafe.Add(ref b0, j * bCol);
+                T sum = T.Zero;
+                for (int p = 0; p < k; p++)
+                    sum += Unsafe.Add(ref ai, p * aCol) * Unsafe.Add(ref bj, p * bRow);
+                ref T cij = ref Unsafe.Add(ref ci, j);
+                T product = alpha == T.Zero ? T.Zero : alpha * sum; // alpha = 0: A and B are not referenced
+                cij = beta == T.Zero ? product : product + beta * cij;
+            }
         }
     }
 

@@ -1,25 +1,52 @@
-// A fixed team of worker threads for one GEMM call at a time: Run(body) executes body(thread, team)
-// on the caller (thread 0) and on each worker, and returns when all are done. Barrier() is a
-// sense-reversing spin barrier (spins briefly, then yields) for the packed-panel phases of a call.
+// A fixed team of worker threads for one GEMM call at a time. Run(parts, body) splits a call into parts that
+// the caller and the workers claim one by one from a shared counter, so a worker the OS has not scheduled
+// yet (a loaded machine) delays nothing: the caller takes its parts and waits only for parts already claimed.
+// Workers spin for a short while after each call before blocking, so back-to-back GEMMs skip the OS wake-up.
+using System.Diagnostics;
+
 namespace Apd.Engine.Blas;
 
 internal sealed class GemmThreadTeam : IDisposable
 {
+    private static readonly long SpinTicks = Stopwatch.Frequency / 500; // 2 ms
+
+    private sealed class Job(int parts, Action<int, int> body)
+    {
+        public readonly int Parts = parts;
+        public readonly Action<int, int> Body = body;
+        public int Next;
+        public int Done;
+        public Exception? Failure;
+
+        // Claims and runs parts until none is left.
+        public void Work(int thread)
+        {
+            int part;
+            while ((part = Interlocked.Increment(ref Next) - 1) < Parts)
+            {
+                try
+                {
+                    Body(part, thread);
+                }
+                catch (Exception e)
+                {
+                    Failure ??= e;
+                }
+                Interlocked.Increment(ref Done);
+            }
+        }
+    }
+
     private readonly Thread[] _workers;
     private readonly SemaphoreSlim[] _start;
-    private readonly CountdownEvent _done;
-    private Action<int>? _body;
-    private Exception? _failure;
+    private volatile Job? _job;
     private volatile bool _disposed;
-    private int _arrived;
-    private volatile int _sense;
 
     public GemmThreadTeam(int threads)
     {
         Size = threads;
         _workers = new Thread[threads - 1];
         _start = new SemaphoreSlim[threads - 1];
-        _done = new CountdownEvent(1);
         for (int w = 0; w < _workers.Length; w++)
         {
             int id = w + 1;
@@ -31,55 +58,30 @@ internal sealed class GemmThreadTeam : IDisposable
 
     public int Size { get; }
 
-    public void Run(Action<int> body)
+    /// <summary>Runs body(part, thread) for every part in [0, parts); thread in [0, Size) names the executing thread.</summary>
+    public void Run(int parts, Action<int, int> body)
     {
-        _body = body;
-        _failure = null;
-        _done.Reset(Size - 1);
+        var job = new Job(parts, body);
+        _job = job;
         foreach (var s in _start) s.Release();
-        try
-        {
-            body(0);
-        }
-        catch (Exception e)
-        {
-            _failure ??= e;
-        }
-        if (Size > 1) _done.Wait();
-        _body = null;
-        if (_failure is not null) throw new InvalidOperationException("GEMM worker failed.", _failure);
-    }
-
-    /// <summary>Returns when every thread of the team has called it (one phase of a call).</summary>
-    public void Barrier()
-    {
-        if (Size == 1) return;
-        int sense = _sense;
-        if (Interlocked.Increment(ref _arrived) == Size)
-        {
-            _arrived = 0;
-            _sense = 1 - sense;
-            return;
-        }
+        job.Work(0);
         var spin = new SpinWait();
-        while (_sense == sense) spin.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref job.Done) != parts) spin.SpinOnce(sleep1Threshold: -1);
+        _job = null;
+        if (job.Failure is not null) throw new InvalidOperationException("GEMM worker failed.", job.Failure);
     }
 
     private void WorkerLoop(int id)
     {
+        var start = _start[id - 1];
         while (true)
         {
-            _start[id - 1].Wait();
+            long until = Stopwatch.GetTimestamp() + SpinTicks;
+            while (start.CurrentCount == 0 && Stopwatch.GetTimestamp() < until) Thread.SpinWait(64);
+            start.Wait();
             if (_disposed) return;
-            try
-            {
-                _body!(id);
-            }
-            catch (Exception e)
-            {
-                _failure ??= e;
-            }
-            _done.Signal();
+            // A late wake-up may find the job finished (or the next one running): claiming parts is safe either way.
+            _job?.Work(id);
         }
     }
 

@@ -14,7 +14,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     /// <summary>Below this many multiply-adds a second thread costs more than it saves (a wake-up is ~10 µs).</summary>
     internal const long ParallelMinWork = 1L << 21;
 
-    private readonly ConcurrentBag<SgemmPacked.Workspace> _workspaces = new();
+    private readonly ConcurrentBag<SgemmPacked.Workspace[]> _workspaces = new();
     private readonly object _teamLock = new();
     private GemmThreadTeam? _team;
     private int _threads;
@@ -43,7 +43,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     }
 
     /// <summary>The micro-kernel in use: "AVX-512 12×32", "AVX2+FMA 6×16", "Vector128 4×8" or "scalar".</summary>
-    public static string KernelDescription => !SgemmPacked.IsAccelerated ? "scalar (hardware intrinsics off)"
+    public static string KernelDescription => !SgemmPacked.IsAccelerated ? "none: direct scalar loops (hardware intrinsics off)"
         : SgemmPacked.Best switch
         {
             SgemmPacked.Isa.Avx512 => $"AVX-512 FMA {SgemmPacked.MR}×{SgemmPacked.NR}",
@@ -57,14 +57,20 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        if (m == 0 || n == 0) return;
         long work = (long)m * n * k;
+        if (work <= GemmDirect.ScalarMaxWork)
+        {
+            GemmDirect.Scalar(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f || work <= DirectMaxWork || !SgemmPacked.IsAccelerated)
         {
             GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        if (!_workspaces.TryTake(out var ws)) ws = new SgemmPacked.Workspace();
+        if (!_workspaces.TryTake(out var ws) || ws.Length < _threads)
+            ws = Enumerable.Range(0, _threads).Select(_ => new SgemmPacked.Workspace()).ToArray();
         try
         {
             fixed (float* pa = a)
@@ -111,6 +117,6 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             _team?.Dispose();
             _team = null;
         }
-        while (_workspaces.TryTake(out var ws)) ws.Dispose();
+        while (_workspaces.TryTake(out var ws)) foreach (var w in ws) w.Dispose();
     }
 }

@@ -1,9 +1,9 @@
 // Packed-panel SGEMM (the BLIS loop nest), row-major, all four transposes, alpha/beta, leading dimensions.
-//   for each block of MB rows of C, each K-slice of KC: pack alpha·A into MR-row panels (k-major);
-//     for each block of NB columns: pack B into NR-column panels (k-major), shared by all threads;
+//   for each K-slice of KC, each block of MB rows: pack alpha·A into MR-row panels (k-major);
+//     for each block of NB columns: pack B into NR-column panels (k-major) when it is stored transposed,
+//     otherwise read B in place (its rows already hold NR contiguous values per k);
 //       for each MR-row panel of A (stays in L1), each NR panel of B (streams from L2): micro-kernel.
-// Threads split each packing step and then the tiles of the block (by rows or by column panels,
-// whichever balances better); B blocks are double-buffered so one barrier per block suffices.
+// Threads each claim blocks of rows or of columns of C and run this nest on them.
 // The first K-slice applies beta (beta = 0 never reads C); later slices accumulate.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -35,11 +35,11 @@ internal static unsafe class SgemmPacked
     private static readonly int NB = Best == Isa.Avx512 ? 320 : 256;
     private static readonly int MB = 256 * MR;
 
+    /// <summary>Packing buffers of one thread (64-byte aligned, grown on demand, reused across calls).</summary>
     public sealed class Workspace : IDisposable
     {
         public float* A;
-        public float* B0;
-        public float* B1;
+        public float* B;
         private nuint _aSize, _bSize;
 
         public void Ensure(int aFloats, int bFloats)
@@ -52,10 +52,8 @@ internal static unsafe class SgemmPacked
             }
             if ((nuint)bFloats > _bSize)
             {
-                NativeMemory.AlignedFree(B0);
-                NativeMemory.AlignedFree(B1);
-                B0 = (float*)NativeMemory.AlignedAlloc((nuint)bFloats * sizeof(float), 64);
-                B1 = (float*)NativeMemory.AlignedAlloc((nuint)bFloats * sizeof(float), 64);
+                NativeMemory.AlignedFree(B);
+                B = (float*)NativeMemory.AlignedAlloc((nuint)bFloats * sizeof(float), 64);
                 _bSize = (nuint)bFloats;
             }
         }
@@ -71,9 +69,8 @@ internal static unsafe class SgemmPacked
         private void Free()
         {
             NativeMemory.AlignedFree(A);
-            NativeMemory.AlignedFree(B0);
-            NativeMemory.AlignedFree(B1);
-            A = B0 = B1 = null;
+            NativeMemory.AlignedFree(B);
+            A = B = null;
             _aSize = _bSize = 0;
         }
     }
@@ -93,91 +90,160 @@ internal static unsafe class SgemmPacked
         public required nint Ldb { get; init; }
         public required float* C { get; init; }
         public required nint Ldc { get; init; }
+
+        /// <summary>Rows [r0, r1) of C: the matching rows of op(A), all of B.</summary>
+        public Problem Rows(int r0, int r1) => this with
+        {
+            M = r1 - r0,
+            A = TransA ? A + r0 : A + r0 * Lda,
+            C = C + r0 * Ldc,
+        };
+
+        /// <summary>Columns [c0, c1) of C: all of A, the matching columns of op(B).</summary>
+        public Problem Columns(int c0, int c1) => this with
+        {
+            N = c1 - c0,
+            B = TransB ? B + c0 * Ldb : B + c0,
+            C = C + c0,
+        };
     }
 
-    /// <summary>Caller has validated the arguments and handled m, n = 0 and k = 0 / alpha = 0.</summary>
+    /// <summary>
+    /// Caller has validated the arguments and handled m, n = 0 and k = 0 / alpha = 0. With a team, C is cut
+    /// into blocks of rows or of columns (whichever costs less: idle tiles plus packing that each block
+    /// repeats) and each thread runs the single-threaded loop nest on the blocks it claims: no barriers.
+    /// </summary>
     public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc,
-        Workspace ws, GemmThreadTeam? team)
+        Workspace[] ws, GemmThreadTeam? team)
     {
-        int mb = Math.Min(MB, RoundUp(m, MR));
-        int kc = Math.Min(KC, k);
-        int nb = Math.Min(NB, RoundUp(n, NR));
-        ws.Ensure(RoundUp(mb, MR) * kc, RoundUp(nb, NR) * kc);
         var problem = new Problem
         {
             TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
             A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
         };
-        if (team is null || team.Size == 1) Run(problem, ws, null, 0, 1);
-        else team.Run(t => Run(problem, ws, team, t, team.Size));
+        int threads = team?.Size ?? 1;
+        if (threads == 1)
+        {
+            Run(problem, ws[0]);
+            return;
+        }
+        // Two parts per thread: a thread the OS runs late leaves its parts to the others.
+        int parts = 2 * threads;
+        int mTiles = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
+        // Cost per k, in micro-kernel tiles and packed elements (a tile ≈ MR·NR/32 cycles; packing ≈ 1 cycle
+        // per element when it transposes, ¼ when it copies; B read in place costs nothing), for the busiest thread.
+        double tile = MR * NR / 32.0, packA = transA ? 0.25 : 1.0, packB = transB ? 1.0 : ReadsBInPlace(false, m, ldb) ? 0.0 : 0.25;
+        double byRows = Ceil(mTiles, parts) * 2 * nPanels * tile + 2.0 * m / parts * packA + 2 * n * packB;
+        double byCols = mTiles * Ceil(nPanels, parts) * 2 * tile + 2 * m * packA + 2.0 * n / parts * packB;
+        bool splitRows = byRows <= byCols;
+        int units = splitRows ? mTiles : nPanels, unit = splitRows ? MR : NR, extent = splitRows ? m : n;
+        team!.Run(parts, (part, thread) =>
+        {
+            (int u0, int u1) = Share(units, part, parts);
+            int lo = Math.Min(extent, u0 * unit), hi = Math.Min(extent, u1 * unit);
+            if (lo < hi) Run(splitRows ? problem.Rows(lo, hi) : problem.Columns(lo, hi), ws[thread]);
+        });
     }
 
-    private static void Run(in Problem pr, Workspace ws, GemmThreadTeam? team, int thread, int threads)
+    // Single-threaded BLIS loop nest over one block of C.
+    private static void Run(in Problem pr, Workspace ws)
     {
         int mr = MR, nr = NR;
+        int mb = Math.Min(MB, RoundUp(pr.M, mr));
+        int kcMax = Math.Min(KC, pr.K);
+        int nbMax = Math.Min(NB, RoundUp(pr.N, nr));
+        bool inPlace = ReadsBInPlace(pr.TransB, pr.M, pr.Ldb);
+        ws.Ensure(mb * kcMax, (inPlace ? nr : nbMax) * kcMax);
         float* edge = stackalloc float[mr * nr];
-        int block = 0;
-        for (int ic = 0; ic < pr.M; ic += MB)
+        for (int pc = 0; pc < pr.K; pc += KC)
         {
-            int mRows = Math.Min(MB, pr.M - ic);
-            int mTiles = (mRows + mr - 1) / mr;
-            for (int pc = 0; pc < pr.K; pc += KC)
+            int kc = Math.Min(KC, pr.K - pc);
+            float beta = pc == 0 ? pr.Beta : 1f;
+            for (int ic = 0; ic < pr.M; ic += MB)
             {
-                int kc = Math.Min(KC, pr.K - pc);
-                float beta = pc == 0 ? pr.Beta : 1f;
-                (int t0, int t1) = Share(mTiles, thread, threads);
-                for (int t = t0; t < t1; t++)
+                int mRows = Math.Min(MB, pr.M - ic);
+                int mTiles = (mRows + mr - 1) / mr;
+                for (int t = 0; t < mTiles; t++)
                     PackA(pr, ic + t * mr, Math.Min(mr, mRows - t * mr), pc, kc, ws.A + (nint)t * mr * kc);
-                team?.Barrier();
-                for (int jc = 0; jc < pr.N; jc += NB, block++)
+                for (int jc = 0; jc < pr.N; jc += NB)
                 {
                     int nCols = Math.Min(NB, pr.N - jc);
                     int nPanels = (nCols + nr - 1) / nr;
-                    float* bPacked = (block & 1) == 0 ? ws.B0 : ws.B1;
-                    (int j0, int j1) = Share(nPanels, thread, threads);
-                    for (int j = j0; j < j1; j++)
-                        PackB(pr, pc, kc, jc + j * nr, Math.Min(nr, nCols - j * nr), bPacked + (nint)j * nr * kc);
-                    team?.Barrier();
-
-                    // Split rows or column panels between threads, whichever leaves less idle work.
-                    long byRows = (long)((mTiles + threads - 1) / threads) * nPanels;
-                    long byCols = (long)mTiles * ((nPanels + threads - 1) / threads);
-                    (int r0, int r1, int c0, int c1) = byRows <= byCols
-                        ? (Share(mTiles, thread, threads).Item1, Share(mTiles, thread, threads).Item2, 0, nPanels)
-                        : (0, mTiles, Share(nPanels, thread, threads).Item1, Share(nPanels, thread, threads).Item2);
-                    for (int t = r0; t < r1; t++)
+                    if (!inPlace)
+                    {
+                        for (int j = 0; j < nPanels; j++)
+                            PackB(pr, pc, kc, jc + j * nr, Math.Min(nr, nCols - j * nr), ws.B + (nint)j * nr * kc);
+                    }
+                    else if (nCols % nr != 0)
+                    {
+                        PackB(pr, pc, kc, jc + (nPanels - 1) * nr, nCols % nr, ws.B);
+                    }
+                    for (int t = 0; t < mTiles; t++)
                     {
                         int rows = Math.Min(mr, mRows - t * mr);
                         float* aPanel = ws.A + (nint)t * mr * kc;
-                        for (int j = c0; j < c1; j++)
+                        for (int j = 0; j < nPanels; j++)
                         {
                             int cols = Math.Min(nr, nCols - j * nr);
-                            float* cTile = pr.C + (nint)(ic + t * mr) * pr.Ldc + jc + j * nr;
-                            float* bPanel = bPacked + (nint)j * nr * kc;
-                            if (rows == mr && cols == nr)
+                            float* cTile = pr.C + (ic + t * mr) * pr.Ldc + jc + j * nr;
+                            float* bPanel;
+                            nint ldb;
+                            if (!inPlace)
                             {
-                                MicroKernel(kc, aPanel, bPanel, cTile, pr.Ldc, beta);
+                                bPanel = ws.B + (nint)j * nr * kc;
+                                ldb = nr;
+                            }
+                            else if (cols == nr)
+                            {
+                                bPanel = pr.B + pc * pr.Ldb + jc + j * nr;
+                                ldb = pr.Ldb;
                             }
                             else
                             {
-                                MicroKernel(kc, aPanel, bPanel, edge, nr, 0f);
+                                bPanel = ws.B;
+                                ldb = nr;
+                            }
+                            if (rows == mr && cols == nr)
+                            {
+                                MicroKernel(kc, aPanel, bPanel, ldb, cTile, pr.Ldc, beta);
+                            }
+                            else if (Best == Isa.Avx512 && cols == nr && rows <= 8)
+                            {
+                                // Last rows of C: a shorter kernel instead of multiplying padded zero rows.
+                                bool exact = rows is 4 or 8;
+                                float* target = exact ? cTile : edge;
+                                nint ldt = exact ? pr.Ldc : nr;
+                                float tileBeta = exact ? beta : 0f;
+                                if (rows <= 4) SgemmMicroKernels.Kernel4x32(kc, aPanel, bPanel, ldb, target, ldt, tileBeta);
+                                else SgemmMicroKernels.Kernel8x32(kc, aPanel, bPanel, ldb, target, ldt, tileBeta);
+                                if (!exact) MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
+                            }
+                            else
+                            {
+                                MicroKernel(kc, aPanel, bPanel, ldb, edge, nr, 0f);
                                 MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
                             }
                         }
                     }
                 }
-                team?.Barrier();
             }
         }
     }
 
+    // Untransposed B already holds NR contiguous values per k, so with few rows of A to reuse a packed copy
+    // it is read in place (a ragged last panel is still packed, zero-padded). Not when its row stride is a
+    // multiple of 4 KiB: the rows of a panel would then share a handful of cache sets and evict each other.
+    private static bool ReadsBInPlace(bool transB, int m, nint ldb) => !transB && m <= 16 * MR && ldb % 1024 != 0;
+
+    private static double Ceil(int count, int parts) => (count + parts - 1) / parts;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(int kc, float* a, float* b, float* c, nint ldc, float beta)
+    private static void MicroKernel(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)
     {
-        if (Best == Isa.Avx512) SgemmMicroKernels.Kernel12x32(kc, a, b, c, ldc, beta);
-        else if (Best == Isa.Avx2) SgemmMicroKernels.Kernel6x16(kc, a, b, c, ldc, beta);
-        else SgemmMicroKernels.Kernel4x8(kc, a, b, c, ldc, beta);
+        if (Best == Isa.Avx512) SgemmMicroKernels.Kernel12x32(kc, a, b, ldb, c, ldc, beta);
+        else if (Best == Isa.Avx2) SgemmMicroKernels.Kernel6x16(kc, a, b, ldb, c, ldc, beta);
+        else SgemmMicroKernels.Kernel4x8(kc, a, b, ldb, c, ldc, beta);
     }
 
     private static void MergeEdge(float* tile, int ldt, int rows, int cols, float* c, nint ldc, float beta)
@@ -199,18 +265,19 @@ internal static unsafe class SgemmPacked
         float alpha = pr.Alpha;
         if (!pr.TransA)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                float* src = pr.A + (nint)(row0 + r) * pr.Lda + p0;
-                for (int p = 0; p < kc; p++) dst[p * mr + r] = alpha * src[p];
-            }
+            Transpose(pr.A + row0 * pr.Lda + p0, pr.Lda, rows, kc, alpha, dst, mr);
         }
         else
         {
+            var scale = Vector128.Create(alpha);
             for (int p = 0; p < kc; p++)
             {
-                float* src = pr.A + (nint)(p0 + p) * pr.Lda + row0;
-                for (int r = 0; r < rows; r++) dst[p * mr + r] = alpha * src[r];
+                float* src = pr.A + (p0 + p) * pr.Lda + row0;
+                float* d = dst + p * mr;
+                int r = 0;
+                if (Vector128.IsHardwareAccelerated)
+                    for (; r + 4 <= rows; r += 4) (Vector128.Load(src + r) * scale).Store(d + r);
+                for (; r < rows; r++) d[r] = alpha * src[r];
             }
         }
         if (rows < mr)
@@ -226,27 +293,94 @@ internal static unsafe class SgemmPacked
         {
             for (int p = 0; p < kc; p++)
             {
-                float* src = pr.B + (nint)(p0 + p) * pr.Ldb + col0;
-                float* d = dst + p * nr;
-                if (cols == nr) Unsafe.CopyBlockUnaligned(d, src, (uint)(nr * sizeof(float)));
-                else
-                {
-                    for (int j = 0; j < cols; j++) d[j] = src[j];
-                    for (int j = cols; j < nr; j++) d[j] = 0f;
-                }
+                float* src = pr.B + (p0 + p) * pr.Ldb + col0;
+                Buffer.MemoryCopy(src, dst + p * nr, nr * sizeof(float), cols * sizeof(float));
             }
         }
         else
         {
-            for (int j = 0; j < cols; j++)
-            {
-                float* src = pr.B + (nint)(col0 + j) * pr.Ldb + p0;
-                for (int p = 0; p < kc; p++) dst[p * nr + j] = src[p];
-            }
-            if (cols < nr)
-                for (int p = 0; p < kc; p++)
-                    for (int j = cols; j < nr; j++) dst[p * nr + j] = 0f;
+            Transpose(pr.B + col0 * pr.Ldb + p0, pr.Ldb, cols, kc, 1f, dst, nr);
         }
+        if (cols < nr)
+            for (int p = 0; p < kc; p++)
+                for (int j = cols; j < nr; j++) dst[p * nr + j] = 0f;
+    }
+
+    // dst[p·dstStride + r] = scale·src[r·ld + p] for r < rows, p < kc: a rows×kc block turned k-major,
+    // 8×8 blocks with AVX shuffles, then 4×4 blocks with SSE, scalar for what is left.
+    private static void Transpose(float* src, nint ld, int rows, int kc, float scale, float* dst, int dstStride)
+    {
+        int r = 0;
+        if (Avx.IsSupported)
+        {
+            var s = Vector256.Create(scale);
+            for (; r + 8 <= rows; r += 8)
+            {
+                float* s0 = src + r * ld;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    float* sp = s0 + p;
+                    var t0 = Avx.UnpackLow(Avx.LoadVector256(sp), Avx.LoadVector256(sp + ld));
+                    var t1 = Avx.UnpackHigh(Avx.LoadVector256(sp), Avx.LoadVector256(sp + ld));
+                    var t2 = Avx.UnpackLow(Avx.LoadVector256(sp + 2 * ld), Avx.LoadVector256(sp + 3 * ld));
+                    var t3 = Avx.UnpackHigh(Avx.LoadVector256(sp + 2 * ld), Avx.LoadVector256(sp + 3 * ld));
+                    var t4 = Avx.UnpackLow(Avx.LoadVector256(sp + 4 * ld), Avx.LoadVector256(sp + 5 * ld));
+                    var t5 = Avx.UnpackHigh(Avx.LoadVector256(sp + 4 * ld), Avx.LoadVector256(sp + 5 * ld));
+                    var t6 = Avx.UnpackLow(Avx.LoadVector256(sp + 6 * ld), Avx.LoadVector256(sp + 7 * ld));
+                    var t7 = Avx.UnpackHigh(Avx.LoadVector256(sp + 6 * ld), Avx.LoadVector256(sp + 7 * ld));
+                    var u0 = Avx.Shuffle(t0, t2, 0x44);
+                    var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                    var u2 = Avx.Shuffle(t1, t3, 0x44);
+                    var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                    var u4 = Avx.Shuffle(t4, t6, 0x44);
+                    var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                    var u6 = Avx.Shuffle(t5, t7, 0x44);
+                    var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                    float* d = dst + p * dstStride + r;
+                    Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20) * s);
+                    Avx.Store(d + dstStride, Avx.Permute2x128(u1, u5, 0x20) * s);
+                    Avx.Store(d + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20) * s);
+                    Avx.Store(d + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20) * s);
+                    Avx.Store(d + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31) * s);
+                    Avx.Store(d + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31) * s);
+                    Avx.Store(d + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31) * s);
+                    Avx.Store(d + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31) * s);
+                }
+                for (; p < kc; p++)
+                    for (int i = 0; i < 8; i++) dst[p * dstStride + r + i] = scale * s0[i * ld + p];
+            }
+        }
+        if (Sse.IsSupported)
+        {
+            var s = Vector128.Create(scale);
+            for (; r + 4 <= rows; r += 4)
+            {
+                float* s0 = src + r * ld;
+                int p = 0;
+                for (; p + 4 <= kc; p += 4)
+                {
+                    float* sp = s0 + p;
+                    var r0 = Sse.LoadVector128(sp);
+                    var r1 = Sse.LoadVector128(sp + ld);
+                    var r2 = Sse.LoadVector128(sp + 2 * ld);
+                    var r3 = Sse.LoadVector128(sp + 3 * ld);
+                    var t0 = Sse.UnpackLow(r0, r1);
+                    var t1 = Sse.UnpackLow(r2, r3);
+                    var t2 = Sse.UnpackHigh(r0, r1);
+                    var t3 = Sse.UnpackHigh(r2, r3);
+                    float* d = dst + p * dstStride + r;
+                    Sse.Store(d, Sse.MoveLowToHigh(t0, t1) * s);
+                    Sse.Store(d + dstStride, Sse.MoveHighToLow(t1, t0) * s);
+                    Sse.Store(d + 2 * dstStride, Sse.MoveLowToHigh(t2, t3) * s);
+                    Sse.Store(d + 3 * dstStride, Sse.MoveHighToLow(t3, t2) * s);
+                }
+                for (; p < kc; p++)
+                    for (int i = 0; i < 4; i++) dst[p * dstStride + r + i] = scale * s0[i * ld + p];
+            }
+        }
+        for (; r < rows; r++)
+            for (int p = 0; p < kc; p++) dst[p * dstStride + r] = scale * src[r * ld + p];
     }
 
     private static (int, int) Share(int count, int thread, int threads)

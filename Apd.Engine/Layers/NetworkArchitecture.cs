@@ -39,12 +39,28 @@ public sealed class NetworkArchitecture
             weights.Weight(name + ".w", [FeatureSize, classes], FeatureSize, classes), weights.Bias(name + ".b", classes));
     }
 
-    /// <summary>A plain (not decomposed) multi-head network with Glorot-uniform weights from <paramref name="seed"/>.</summary>
-    public MultiHeadNetwork CreatePlain(int seed)
+    /// <summary>A plain (not decomposed) multi-head network with Glorot-uniform weights from <paramref name="seed"/>.
+    /// Each head's initial weights depend only on (seed, task id), so a run resumed from a checkpoint
+    /// initialises later heads exactly as an uninterrupted run does.</summary>
+    public MultiHeadNetwork CreatePlain(int seed) =>
+        new(Trunk(new InitializedWeights(seed)), (task, classes) => Head(task, classes, new InitializedWeights(HeadSeed(seed, task))));
+
+    public static int HeadSeed(int seed, int taskId) => unchecked(seed + 104729 + 7919 * taskId);
+
+    /// <summary>The architecture called <paramref name="name"/> (as in <see cref="Name"/>) for inputs of the given shape.</summary>
+    public static NetworkArchitecture FromName(string name, int channels, int height, int width)
     {
-        var weights = new InitializedWeights(seed);
-        var headWeights = new InitializedWeights(unchecked(seed + 104729));
-        return new MultiHeadNetwork(Trunk(weights), (task, classes) => Head(task, classes, headWeights));
+        if (name == "lenet") return LeNetFor(channels, height, width);
+        if (name.StartsWith("mlp-", StringComparison.Ordinal))
+        {
+            var parts = name[4..].Split('-');
+            var hidden = new int[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+                if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out hidden[i]) || hidden[i] < 1)
+                    throw new ArgumentException($"Unknown network architecture '{name}'.", nameof(name));
+            return Mlp(channels, height, width, hidden);
+        }
+        throw new ArgumentException($"Unknown network architecture '{name}' (known: lenet, mlp-H1-H2-...).", nameof(name));
     }
 
     public static NetworkArchitecture LeNetFor(int channels, int height, int width) =>

@@ -18,5 +18,13 @@ public sealed class ContinualRunResult(AccuracyMatrix accuracy)
     public double BackwardTransfer => ContinualMetrics.BackwardTransfer(Accuracy);
     public double Forgetting => ContinualMetrics.Forgetting(Accuracy);
 
+    /// <summary>Rebuilds a result from its task reports (e.g. read back from a checkpoint).</summary>
+    public static ContinualRunResult FromReports(IReadOnlyList<TaskReport> reports)
+    {
+        var result = new ContinualRunResult(new AccuracyMatrix(reports.Select(r => r.Accuracies)));
+        foreach (var r in reports) result.Add(r);
+        return result;
+    }
+
     internal void Add(TaskReport report) => _tasks.Add(report);
 }

@@ -33,14 +33,30 @@ public sealed class ContinualTrainer
     /// <summary>Called after each epoch with the mean training loss (data loss plus hook terms).</summary>
     public Action<EpochReport>? EpochCompleted { get; set; }
 
-    public ContinualRunResult Run(IReadOnlyList<TaskData> tasks)
+    /// <summary>
+    /// Learns <paramref name="tasks"/> in order as the model's next task ids. With <paramref name="resumeFrom"/>
+    /// (the result of an earlier run whose tasks the model has already learned, e.g. restored from a
+    /// checkpoint), <paramref name="tasks"/> is the whole sequence: its first tasks must be the ones already
+    /// learned; the run continues with the rest and its accuracy matrix extends the earlier one.
+    /// </summary>
+    public ContinualRunResult Run(IReadOnlyList<TaskData> tasks, ContinualRunResult? resumeFrom = null)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         if (tasks.Count == 0) throw new ArgumentException("The task sequence is empty.", nameof(tasks));
-        int firstId = _model.TaskCount;
-        var matrix = new AccuracyMatrix();
+        int learned = resumeFrom?.Tasks.Count ?? 0;
+        int firstId = _model.TaskCount - learned;
+        if (resumeFrom is not null)
+        {
+            if (firstId < 0) throw new ArgumentException($"The earlier run learned {learned} task(s) but the model holds only {_model.TaskCount}.", nameof(resumeFrom));
+            if (tasks.Count < learned) throw new ArgumentException($"The earlier run learned {learned} task(s); the sequence has only {tasks.Count}.", nameof(tasks));
+            for (int k = 0; k < learned; k++)
+                if (tasks[k].Name != resumeFrom.Tasks[k].TaskName)
+                    throw new ArgumentException($"Task {k + 1} of the sequence is '{tasks[k].Name}' but the earlier run learned '{resumeFrom.Tasks[k].TaskName}'.", nameof(tasks));
+        }
+        var matrix = new AccuracyMatrix(resumeFrom?.Accuracy.ToJagged() ?? []);
         var result = new ContinualRunResult(matrix);
-        for (int k = 0; k < tasks.Count; k++)
+        foreach (var earlier in resumeFrom?.Tasks ?? []) result.Add(earlier);
+        for (int k = learned; k < tasks.Count; k++)
         {
             int taskId = firstId + k;
             var clock = Stopwatch.StartNew();

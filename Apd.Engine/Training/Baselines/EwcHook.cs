@@ -2,12 +2,13 @@
 //   penalty = (λ/2) Σ_k Σ_j F_k[j]·(θ[j] − θ_k*[j])²,  F_k = diagonal empirical Fisher of task k at θ_k*.
 // The sum over past tasks is kept as three running sums, A = ΣF_k, B = ΣF_k·θ_k*, C = ΣF_k·θ_k*², so a
 // step costs O(|θ|) whatever the number of tasks: penalty = (λ/2) Σ_j (A θ² − 2Bθ + C), gradient λ(Aθ − B).
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Kernels;
 using Apd.Engine.Tensors;
 
 namespace Apd.Engine.Training.Baselines;
 
-public sealed class EwcHook : ITrainingHook
+public sealed class EwcHook : ITrainingHook, ICheckpointableHook
 {
     private readonly Parameter[] _anchored;
     private readonly double[][] _a, _b, _c;
@@ -49,6 +50,28 @@ public sealed class EwcHook : ITrainingHook
                 _c[i][j] += f * w[j] * w[j];
             }
         }
+        _anyTask = true;
+    }
+
+    public void ExportState(ModelState state)
+    {
+        if (!_anyTask) return;
+        for (int i = 0; i < _anchored.Length; i++)
+            foreach (var (sum, values) in new[] { ("A", _a[i]), ("B", _b[i]), ("C", _c[i]) })
+                state.Add(NamedTensor.Of($"ewc/{sum}/{_anchored[i].Name}", [values.Length], (double[])values.Clone()));
+    }
+
+    public void RestoreState(ModelState state)
+    {
+        if (!state.Tensors.Any(t => t.Name.StartsWith("ewc/", StringComparison.Ordinal))) return;
+        for (int i = 0; i < _anchored.Length; i++)
+            foreach (var (sum, values) in new[] { ("A", _a[i]), ("B", _b[i]), ("C", _c[i]) })
+            {
+                var t = state.Tensor($"ewc/{sum}/{_anchored[i].Name}");
+                if (t.Doubles is null || t.Count != values.Length)
+                    throw new InvalidDataException($"tensor '{t.Name}' does not match parameter {_anchored[i]}");
+                t.Doubles.CopyTo(values, 0);
+            }
         _anyTask = true;
     }
 
