@@ -31,7 +31,7 @@ internal static unsafe class SgemmPacked
 
     public static readonly int MR = Best switch { Isa.Avx512 => 12, Isa.Avx2 => 6, _ => 4 };
     public static readonly int NR = Best switch { Isa.Avx512 => 32, Isa.Avx2 => 16, _ => 8 };
-    public const int KC = 384;
+    public const int KC = 256;
     private static readonly int NB = Best == Isa.Avx512 ? 320 : 256;
     private static readonly int MB = 256 * MR;
 
