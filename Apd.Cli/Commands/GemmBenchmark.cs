@@ -67,7 +67,11 @@ public sealed class GemmBenchmark : IBenchmark
                     {
                         // Let the previous provider's idle threads stop spinning (OpenBLAS's spin for ~2^28 cycles,
                         // the managed ones for 2 ms) so they do not take cycles from the one being timed.
-                        if (threads > 1 && providers.Count > 1) Thread.Sleep(pauseMs);
+                        if (threads > 1 && providers.Count > 1 && pauseMs > 0)
+                        {
+                            Thread.Sleep(pauseMs);
+                            Time(providers[i], data, 0.0); // untimed: wakes the provider's threads
+                        }
                         samples[i].Add(shape.Flops * reps[i] / Time(providers[i], data, reps[i]) / 1e9);
                     }
                 stdout.Write($"{shape,-22}{threads,4}");
