@@ -24,6 +24,9 @@ public interface IContinualModel
     /// <summary>The parameters the optimizer steps while learning the task.</summary>
     IReadOnlyList<Parameter> TrainableParameters(int taskId);
 
+    /// <summary>Shape of one input sample (C, H, W), or null if the model accepts any; the trainer checks batches against it.</summary>
+    IReadOnlyList<int>? InputShape => null;
+
     /// <summary>Inference; safe to call from several threads at once on a trained model.</summary>
     void Predict(int taskId, ReadOnlySpan<float> x, int batch, Span<float> logits);
 }

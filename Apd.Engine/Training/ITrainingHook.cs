@@ -12,6 +12,15 @@ public sealed class TrainingContext
     public int Step { get; set; }
     public float LearningRate { get; set; }
     public IReadOnlyList<Parameter> Parameters { get; set; } = Array.Empty<Parameter>();
+
+    /// <summary>Name of the task being learned (for messages).</summary>
+    public string TaskName { get; set; } = "";
+
+    /// <summary>Training samples of the task being learned (e.g. for EWC's Fisher information).</summary>
+    public LabeledSet? TrainData { get; set; }
+
+    /// <summary>Samples in the current batch.</summary>
+    public int BatchSize { get; set; }
 }
 
 public interface ITrainingHook

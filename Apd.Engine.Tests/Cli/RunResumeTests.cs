@@ -1,0 +1,65 @@
+using System.Text.Json;
+
+namespace Apd.Engine.Tests.Cli;
+
+public sealed class RunResumeTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void CreateFolder()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), $"apd-resume-test-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_dir);
+    }
+
+    [TearDown]
+    public void DeleteFolder() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Apd(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = global::Apd.Cli.Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string Matrix(string json) => JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("accuracy_matrix").GetRawText();
+
+    [TestCase("stl")]
+    [TestCase("finetune")]
+    [TestCase("ewc")]
+    [TestCase("l2t")]
+    public void A_run_saved_after_two_tasks_and_resumed_matches_the_uninterrupted_run_bit_for_bit(string method)
+    {
+        string whole = Path.Combine(_dir, "whole.json"), resumed = Path.Combine(_dir, "resumed.json"), checkpoint = Path.Combine(_dir, "run.apdckpt");
+        string[] common = ["run", "--bench", "split-digits", "--method", method, "--epochs", "2", "--seed", "4", "--ewc-samples", "20"];
+        Assert.That(Apd([.. common, "--json", whole]).Code, Is.Zero);
+        var first = Apd([.. common, "--stop-after", "2", "--save", checkpoint]);
+        Assert.That(first.Code, Is.Zero, first.Err);
+        Assert.That(first.Out, Does.Contain("task 2/5").And.Not.Contain("task 3/5"));
+
+        var second = Apd("run", "--resume", checkpoint, "--json", resumed);
+        Assert.That(second.Code, Is.Zero, second.Err);
+        Assert.That(second.Out, Does.Contain("2 task(s) already learned").And.Not.Contain("task 2/5 ["));
+        Assert.That(Matrix(resumed), Is.EqualTo(Matrix(whole)));
+    }
+
+    [Test]
+    public void Resuming_with_different_settings_or_a_damaged_file_fails_clearly()
+    {
+        string checkpoint = Path.Combine(_dir, "run.apdckpt");
+        Assert.That(Apd("run", "--bench", "split-digits", "--method", "stl", "--epochs", "1", "--stop-after", "1", "--save", checkpoint).Code, Is.Zero);
+
+        var seed = Apd("run", "--resume", checkpoint, "--seed", "9");
+        Assert.That((seed.Code, seed.Err), Is.EqualTo((2, "apd run: --seed 9 does not match the checkpoint (1)" + Environment.NewLine)));
+        var epochs = Apd("run", "--resume", checkpoint, "--epochs", "3");
+        Assert.That(epochs.Err, Does.Contain("--epochs cannot change when resuming"));
+
+        byte[] bytes = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(checkpoint, bytes[..(bytes.Length / 2)]);
+        var damaged = Apd("run", "--resume", checkpoint);
+        Assert.That(damaged.Code, Is.EqualTo(1));
+        Assert.That(damaged.Err, Does.Contain($"checkpoint {checkpoint}: truncated").And.Not.Contain("   at "));
+    }
+}

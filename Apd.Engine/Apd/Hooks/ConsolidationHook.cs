@@ -1,0 +1,18 @@
+// Hierarchical consolidation at the end of every s-th learned task (register after RetroactiveHook, so
+// that the old τ_i are already at their end-of-task values; the trainer calls model.EndTask first).
+using Apd.Engine.Training;
+
+namespace Apd.Engine.Decomposition.Hooks;
+
+public sealed class ConsolidationHook(ApdNetwork network, int every, int groups, double tolerance, int seed) : ITrainingHook
+{
+    public ConsolidationReport? LastReport { get; private set; }
+
+    public void AfterTask(TrainingContext ctx)
+    {
+        if (!network.IsLearned(ctx.TaskId)) network.EndTask(ctx.TaskId);
+        int learned = network.LearnedTasks.Count;
+        if (every <= 0 || learned == 0 || learned % every != 0) return;
+        LastReport = HierarchicalConsolidation.Consolidate(network, groups, tolerance, unchecked(seed + learned));
+    }
+}

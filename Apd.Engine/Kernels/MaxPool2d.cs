@@ -1,0 +1,136 @@
+// Max pooling over NCHW planes. Padded cells count as −∞ (TensorFlow SAME), so only real pixels win;
+// ties go to the first pixel of the window in row-major order. Forward first reduces each window's rows
+// element-wise along the input row (vectorised, remembering the winning row), then each window's columns.
+// argMax (N, C, H_out, W_out) records the winner's index in its input plane (−1: window all padding);
+// Backward overwrites dx with each dy added at its winner.
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace Apd.Engine.Kernels;
+
+public static class MaxPool2d
+{
+    /// <summary>Scratch Forward needs: two input rows (column maxima and their rows).</summary>
+    public static int ForwardScratchLength(in Pool2dGeometry g) => 2 * g.InWidth;
+
+    /// <summary>y ← max over each window; argMax (may be empty, for inference) ← the winners.</summary>
+    public static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argMax, in Pool2dGeometry g, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        g.Validated();
+        int oh = g.OutHeight, ow = g.OutWidth, inPlane = g.InHeight * g.InWidth, outPlane = oh * ow, width = g.InWidth;
+        if (x.Length != g.Batch * g.InputImageSize || y.Length != g.Batch * g.OutputImageSize)
+            throw new ArgumentException($"MaxPool2d buffers do not match {g}.");
+        if (!argMax.IsEmpty && argMax.Length != y.Length) throw new ArgumentException("argMax must match y (or be empty).");
+        if (scratch.Length < 2 * width) throw new ArgumentException($"MaxPool2d needs {2 * width} scratch elements.");
+        bool record = !argMax.IsEmpty;
+        Span<T> columnMax = scratch[..width];            // max over the window's rows, per input column
+        Span<T> columnRow = scratch.Slice(width, width); // the (first) row holding it
+        for (int p = 0; p < g.Batch * g.Channels; p++)
+        {
+            ReadOnlySpan<T> xp = x.Slice(p * inPlane, inPlane);
+            Span<T> yp = y.Slice(p * outPlane, outPlane);
+            for (int i = 0; i < oh; i++)
+            {
+                int h0 = i * g.StrideHeight - g.PadTop;
+                int hs = Math.Max(h0, 0), he = Math.Min(h0 + g.KernelHeight, g.InHeight);
+                Span<T> yRow = yp.Slice(i * ow, ow);
+                if (hs >= he)
+                {
+                    yRow.Fill(T.NegativeInfinity);
+                    if (record) argMax.Slice(p * outPlane + i * ow, ow).Fill(-1);
+                    continue;
+                }
+                xp.Slice(hs * width, width).CopyTo(columnMax);
+                columnRow.Fill(T.CreateTruncating(hs));
+                for (int h = hs + 1; h < he; h++) KeepGreater(xp.Slice(h * width, width), T.CreateTruncating(h), columnMax, columnRow);
+                for (int j = 0; j < ow; j++)
+                {
+                    int w0 = j * g.StrideWidth - g.PadLeft;
+                    int ws = Math.Max(w0, 0), we = Math.Min(w0 + g.KernelWidth, width);
+                    T best = T.NegativeInfinity, bestRow = T.Zero;
+                    int at = -1;
+                    for (int w = ws; w < we; w++)
+                    {
+                        T v = columnMax[w], r = columnRow[w];
+                        if (at < 0 || v > best || (v == best && r < bestRow))
+                        {
+                            best = v;
+                            bestRow = r;
+                            at = w;
+                        }
+                    }
+                    yRow[j] = best;
+                    if (record) argMax[p * outPlane + i * ow + j] = at < 0 ? -1 : int.CreateTruncating(bestRow) * width + at;
+                }
+            }
+        }
+    }
+
+    public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argMax, Span<T> dx, in Pool2dGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        g.Validated();
+        int inPlane = g.InHeight * g.InWidth, outPlane = g.OutHeight * g.OutWidth;
+        if (dx.Length != g.Batch * g.InputImageSize || dy.Length != g.Batch * g.OutputImageSize || argMax.Length != dy.Length)
+            throw new ArgumentException($"MaxPool2d backward buffers do not match {g}.");
+        dx.Clear();
+        for (int p = 0; p < g.Batch * g.Channels; p++)
+        {
+            Span<T> dxp = dx.Slice(p * inPlane, inPlane);
+            ReadOnlySpan<T> dyp = dy.Slice(p * outPlane, outPlane);
+            ReadOnlySpan<int> ap = argMax.Slice(p * outPlane, outPlane);
+            for (int q = 0; q < outPlane; q++)
+                if (ap[q] >= 0) dxp[ap[q]] += dyp[q];
+        }
+    }
+
+    // Where row > max (strictly, so the earlier row keeps ties): max ← row, rowIndex ← h.
+    private static void KeepGreater<T>(ReadOnlySpan<T> row, T h, Span<T> max, Span<T> rowIndex)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, n = row.Length;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var hv = Vector512.Create(h);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var v = Vector512.Create(row.Slice(i, Vector512<T>.Count));
+                var m = Vector512.Create(max.Slice(i, Vector512<T>.Count));
+                var gt = Vector512.GreaterThan(v, m);
+                Vector512.ConditionalSelect(gt, v, m).CopyTo(max.Slice(i, Vector512<T>.Count));
+                Vector512.ConditionalSelect(gt, hv, Vector512.Create(rowIndex.Slice(i, Vector512<T>.Count))).CopyTo(rowIndex.Slice(i, Vector512<T>.Count));
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var hv = Vector256.Create(h);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var v = Vector256.Create(row.Slice(i, Vector256<T>.Count));
+                var m = Vector256.Create(max.Slice(i, Vector256<T>.Count));
+                var gt = Vector256.GreaterThan(v, m);
+                Vector256.ConditionalSelect(gt, v, m).CopyTo(max.Slice(i, Vector256<T>.Count));
+                Vector256.ConditionalSelect(gt, hv, Vector256.Create(rowIndex.Slice(i, Vector256<T>.Count))).CopyTo(rowIndex.Slice(i, Vector256<T>.Count));
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var hv = Vector128.Create(h);
+            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count)
+            {
+                var v = Vector128.Create(row.Slice(i, Vector128<T>.Count));
+                var m = Vector128.Create(max.Slice(i, Vector128<T>.Count));
+                var gt = Vector128.GreaterThan(v, m);
+                Vector128.ConditionalSelect(gt, v, m).CopyTo(max.Slice(i, Vector128<T>.Count));
+                Vector128.ConditionalSelect(gt, hv, Vector128.Create(rowIndex.Slice(i, Vector128<T>.Count))).CopyTo(rowIndex.Slice(i, Vector128<T>.Count));
+            }
+        }
+        for (; i < n; i++)
+            if (row[i] > max[i])
+            {
+                max[i] = row[i];
+                rowIndex[i] = h;
+            }
+    }
+}
