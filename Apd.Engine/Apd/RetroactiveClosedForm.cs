@@ -279,11 +279,12 @@ public sealed class RetroactiveClosedForm
 
         int c = _g.ChannelOf(e);
         ReadOnlySpan<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
-        // The channel piece usually moves by a neighbour or two: walk a few breakpoints, else binary search.
+        // The channel piece usually moves by a few breakpoints: walk them (sequential, in cache), and
+        // binary-search only after a long jump.
         int j = _chanCursor[e];
         for (int walked = 0; ; walked++)
         {
-            if (walked == 4) { j = UpperBound(xs, d); break; }
+            if (walked == 16) { j = UpperBound(xs, d); break; }
             if (j < _breaks && xs[j] <= d) j++;
             else if (j > 0 && xs[j - 1] > d) j--;
             else break;
