@@ -128,7 +128,15 @@ public static class ContinualBenchmarks
         var cache = new DataCache(DataFolders.Resolve(options.DataDir));
         var paths = cache.Require(dataset, options.Download);
         var arrays = new IdxArray[4];
-        Parallel.For(0, 4, i => arrays[i] = IdxReader.Read(paths[i]));
+        try
+        {
+            Parallel.For(0, 4, i => arrays[i] = IdxReader.Read(paths[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Surface the reader's own error (it names the file), not the parallel wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
         if (options.VerifyContent)
         {
             for (int i = 0; i < 4; i++)

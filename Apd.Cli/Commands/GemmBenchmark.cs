@@ -1,5 +1,6 @@
 // `apd bench gemm`: GFLOP/s of every available GEMM provider on the engine's shapes at 1 and 2 threads,
-// median of several timed runs, providers interleaved run by run so machine load hits them alike;
+// median of several timed runs, providers interleaved run by run so machine load hits them alike
+// (with a pause between providers at 2+ threads so one library's spinning idle threads do not slow the other);
 // prints the managed/OpenBLAS ratio per shape. --json FILE writes {"results": [{provider, threads, m, k, n, ta, tb, gflops}]}.
 using System.Diagnostics;
 using System.Globalization;
@@ -11,7 +12,7 @@ namespace Apd.Cli.Commands;
 public sealed class GemmBenchmark : IBenchmark
 {
     public string Name => "gemm";
-    public string Summary => "GEMM GFLOP/s per provider on the engine's shapes [--quick] [--runs N] [--threads 1,2] [--providers managed,openblas,mkl] [--json FILE]";
+    public string Summary => "GEMM GFLOP/s per provider on the engine's shapes [--quick] [--runs N] [--min-ms T] [--pause-ms P] [--threads 1,2] [--providers managed,openblas,mkl] [--json FILE]";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -23,6 +24,7 @@ public sealed class GemmBenchmark : IBenchmark
             .Select(s => int.TryParse(s, out int t) && t > 0 ? t : throw new CliUsageException($"--threads expects a list like 1,2, got '{s}'")).ToArray();
         string[] wanted = cli.String("providers", "managed,openblas,mkl").Split(',', StringSplitOptions.RemoveEmptyEntries);
         string? jsonPath = cli.String("json");
+        int pauseMs = cli.Int("pause-ms", 150);
         cli.RejectUnknown();
         if (runs < 1) throw new CliUsageException("--runs must be at least 1");
 
@@ -62,7 +64,12 @@ public sealed class GemmBenchmark : IBenchmark
                 int[] reps = providers.Select(p => RepetitionsFor(p, data, minSeconds)).ToArray();
                 for (int r = 0; r < runs; r++)
                     for (int i = 0; i < providers.Count; i++)
+                    {
+                        // Let the previous provider's idle threads stop spinning (OpenBLAS's spin for ~2^28 cycles,
+                        // the managed ones for 2 ms) so they do not take cycles from the one being timed.
+                        if (threads > 1 && providers.Count > 1) Thread.Sleep(pauseMs);
                         samples[i].Add(shape.Flops * reps[i] / Time(providers[i], data, reps[i]) / 1e9);
+                    }
                 stdout.Write($"{shape,-22}{threads,4}");
                 double? managed = null, openblas = null;
                 for (int i = 0; i < providers.Count; i++)

@@ -35,6 +35,7 @@ public sealed class RunCommand : ICommand
             DataDir = config.DataDir,
             Seed = config.Seed,
             TrainPerTask = config.TrainPerTask,
+            TestPerTask = config.TestPerTask,
             Order = config.Order,
         });
         var tasks = sequence.Tasks.Select(t => new TaskData(t.Name, ToSet(t.Train), ToSet(t.Test))).ToArray();
@@ -101,6 +102,7 @@ public sealed class RunCommand : ICommand
             DecayPerEpoch = (float)a.Double("lr-decay", 0.95),
             Seed = a.Int("seed", 1),
             TrainPerTask = a.String("train-per-task") is null ? null : Positive(a, "train-per-task", 1),
+            TestPerTask = a.String("test-per-task") is null ? null : Positive(a, "test-per-task", 1),
             Order = ParseOrder(a.String("order")),
             DataDir = a.String("data-dir"),
             JsonPath = a.String("json"),
@@ -150,7 +152,7 @@ public sealed class RunCommand : ICommand
         foreach (var (option, value) in new[] { ("bench", saved.Benchmark), ("method", saved.Method), ("seed", saved.Seed.ToString(CultureInfo.InvariantCulture)) })
             if (a.String(option) is { } given && given != value)
                 throw new CliUsageException($"--{option} {given} does not match the checkpoint ({value})");
-        string[] fixedOptions = ["epochs", "batch", "lr", "lr-decay", "train-per-task", "order", "ewc-lambda", "ewc-samples", "l2t-lambda",
+        string[] fixedOptions = ["epochs", "batch", "lr", "lr-decay", "train-per-task", "test-per-task", "order", "ewc-lambda", "ewc-samples", "l2t-lambda",
             "l1", "lambda-drift", "lambda-retro", "l1-old", "weight-decay", "retro", "tau-init", "consolidate-every", "k", "beta"];
         foreach (string option in fixedOptions)
             if (a.String(option) is not null)
@@ -241,6 +243,7 @@ public sealed class RunCommand : ICommand
               --order a,b,c          class order for class-split benchmarks (consecutive groups form the tasks)
               --seed S               seeds initialisation, shuffles and subsets (1)
               --train-per-task K     keep K training images per task (seeded selection)
+              --test-per-task K      keep K test images per task (seeded selection; default: all)
               --data-dir DIR         folder with the dataset files (default: $APD_DATA, else the user cache)
               --json FILE            write results (schema apd-run/1, docs/results-schema.md), atomically
               --save FILE            save a checkpoint (model, method state, run so far) after every task, atomically

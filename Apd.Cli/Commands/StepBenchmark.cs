@@ -17,7 +17,7 @@ namespace Apd.Cli.Commands;
 public sealed class StepBenchmark : IBenchmark
 {
     public string Name => "step";
-    public string Summary => "LeNet train step (batch 100, Adam) and inference (batch 100, 1) [--steps N] [--threads T] [--conv-workers W] [--layers] [--workload lenet-cifar|lenet-fmnist] [--peer] [--json FILE]";
+    public string Summary => "LeNet train step (batch 100, Adam) and inference (batch 100, 1) [--steps N] [--threads T] [--conv-workers W] [--conv-group-kb K] [--layers] [--workload lenet-cifar|lenet-fmnist] [--peer] [--json FILE]";
 
     private static readonly (string Name, int C, int H, int W)[] Workloads = [("lenet-cifar", 3, 32, 32), ("lenet-fmnist", 1, 28, 28)];
 
@@ -28,6 +28,7 @@ public sealed class StepBenchmark : IBenchmark
         int warmup = cli.Int("warmup", 3);
         int threads = cli.Int("threads", 2);
         int convWorkers = cli.Int("conv-workers", threads);
+        int groupKb = cli.Int("conv-group-kb", -1);
         string workload = cli.String("workload", "all");
         bool peer = cli.Flag("peer");
         bool layers = cli.Flag("layers");
@@ -41,6 +42,7 @@ public sealed class StepBenchmark : IBenchmark
         BlasProvider.Threads = threads;
         if (convWorkers < 1) throw new CliUsageException("--conv-workers must be positive");
         BatchParallel.MaxWorkers = convWorkers;
+        if (groupKb > 0) Conv2dLayer.GroupElements = groupKb * 1024 / sizeof(float);
         string loadBefore = SystemInfo.LoadAverage();
         stdout.WriteLine($"machine: {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical cores, load {loadBefore}");
         stdout.WriteLine($"  {BlasProvider.Current.Describe()}; conv batch split over {convWorkers} worker(s)");

@@ -28,6 +28,7 @@ internal static class ResultsJson
         w.WriteNumber("lr", config.LearningRate);
         w.WriteNumber("lr_decay_per_epoch", config.DecayPerEpoch);
         if (config.TrainPerTask is { } k) w.WriteNumber("train_per_task", k); else w.WriteNull("train_per_task");
+        if (config.TestPerTask is { } kt) w.WriteNumber("test_per_task", kt); else w.WriteNull("test_per_task");
         if (config.Order is { } order)
         {
             w.WriteStartArray("order");

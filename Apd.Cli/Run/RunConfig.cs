@@ -13,6 +13,7 @@ internal sealed record RunConfig
     public float DecayPerEpoch { get; init; } = 0.95f;
     public int Seed { get; init; } = 1;
     public int? TrainPerTask { get; init; }
+    public int? TestPerTask { get; init; }
     public IReadOnlyList<int>? Order { get; init; }
     public string? DataDir { get; init; }
     public string? JsonPath { get; init; }

@@ -110,9 +110,9 @@ public sealed class DataCache
                     throw new DownloadException($"{item.Url}: truncated download, received {received} bytes, the server announced {length}");
                 string actual = Convert.ToHexStringLower(hash.GetHashAndReset());
                 if (!actual.Equals(item.Hash, StringComparison.OrdinalIgnoreCase))
-                    throw new DownloadException($"{item.Url}: {item.HashKind} {actual} does not match the published {item.Hash} (source: {item.HashSource}); the file was not kept");
+                    throw new DownloadException($"{item.Url}: {HashName(item.HashKind)} {actual} does not match the published {item.Hash} (source: {item.HashSource}); the file was not kept");
                 File.Move(temp, target, overwrite: true);
-                Log?.Invoke($"verified {item.HashKind} {actual}: {target}");
+                Log?.Invoke($"verified {HashName(item.HashKind)} {actual}: {target}");
             }
             finally
             {
@@ -150,6 +150,8 @@ public sealed class DataCache
         }
     }
 
+    public static string HashName(HashKind kind) => kind == HashKind.Md5 ? "MD5" : "SHA-256";
+
     public static string HashFile(string path, HashKind kind)
     {
         using var stream = File.OpenRead(path);
@@ -173,9 +175,9 @@ public sealed class DataCache
         foreach (var m in missing) lines.Add($"  {m}");
         lines.Add("Get them from:");
         foreach (var d in dataset.Downloads)
-            lines.Add($"  {d.Url}  ({d.HashKind} {d.Hash}) -> {Path.Combine(DataDir, d.RelativePath)}{(d.IsArchive ? " and extract it there" : "")}");
+            lines.Add($"  {d.Url}  ({HashName(d.HashKind)} {d.Hash}) -> {Path.Combine(DataDir, d.RelativePath)}{(d.IsArchive ? " and extract it there" : "")}");
         if (cause is not null) lines.Add($"Download failed: {cause.Message}");
-        else lines.Add("or pass --download to fetch and verify them, or point --data-dir / APD_DATA at a folder that has them.");
+        else lines.Add($"or run `apd data fetch {dataset.Name}` (downloads and verifies them; BenchmarkOptions.Download in code), or point --data-dir / APD_DATA at a folder that has them.");
         return new MissingDataException(string.Join(Environment.NewLine, lines), missing, cause);
     }
 }

@@ -66,12 +66,41 @@ public sealed class RunCommandTests
         }
     }
 
+    [Test]
+    public void Apd_on_split_digits_is_deterministic_and_records_its_coefficients()
+    {
+        string a = TempJson(), b = TempJson();
+        try
+        {
+            string[] args = ["run", "--bench", "split-digits", "--method", "apd", "--epochs", "3", "--seed", "2", "--l1", "0.001", "--lambda-retro", "50"];
+            var first = Apd([.. args, "--json", a]);
+            Assert.That(first.Code, Is.Zero, first.Err);
+            Assert.That(Apd([.. args, "--json", b]).Code, Is.Zero);
+            var root = JsonDocument.Parse(File.ReadAllText(a)).RootElement;
+            Assert.That(root.GetProperty("accuracy_matrix").GetRawText(), Is.EqualTo(JsonDocument.Parse(File.ReadAllText(b)).RootElement.GetProperty("accuracy_matrix").GetRawText()));
+            var apd = root.GetProperty("config").GetProperty("apd");
+            Assert.That(apd.GetProperty("l1").GetDouble(), Is.EqualTo(0.001));
+            Assert.That(apd.GetProperty("lambda_retro").GetDouble(), Is.EqualTo(50));
+            Assert.That(apd.GetProperty("retroactive").GetString(), Is.EqualTo("closed"));
+            var capacity = root.GetProperty("capacity").EnumerateArray().Select(c => c.GetDouble()).ToArray();
+            Assert.That(capacity, Has.Length.EqualTo(5).And.All.GreaterThanOrEqualTo(0.5));
+            Assert.That(root.GetProperty("capacity_detail")[4].GetProperty("task_adaptive_nonzeros").GetInt64(), Is.GreaterThan(0));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(a)!, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(b)!, recursive: true);
+        }
+    }
+
     [TestCase(new[] { "run", "--bench", "split-digits", "--method", "sgd" }, 2, "unknown method 'sgd'")]
     [TestCase(new[] { "run", "--method", "stl" }, 2, "--bench NAME is required")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--epochs", "0" }, 2, "--epochs must be at least 1")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--lr", "-1" }, 2, "--lr must be a positive number")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--epoch", "3" }, 2, "unknown option(s): --epoch")]
     [TestCase(new[] { "run", "--bench", "nonsense", "--method", "stl" }, 1, "unknown benchmark 'nonsense'")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--retro", "lazy" }, 2, "--retro expects closed or joint")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--save", "x.apdckpt" }, 2, "method 'apd' cannot be saved yet")]
     public void Bad_arguments_fail_with_a_clear_message_and_no_stack_trace(string[] args, int expectedCode, string message)
     {
         var (code, _, err) = Apd(args);

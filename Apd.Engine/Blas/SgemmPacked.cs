@@ -31,7 +31,7 @@ internal static unsafe class SgemmPacked
 
     public static readonly int MR = Best switch { Isa.Avx512 => 12, Isa.Avx2 => 6, _ => 4 };
     public static readonly int NR = Best switch { Isa.Avx512 => 32, Isa.Avx2 => 16, _ => 8 };
-    public const int KC = 384;
+    public const int KC = 256;
     private static readonly int NB = Best == Isa.Avx512 ? 320 : 256;
     private static readonly int MB = 256 * MR;
 
@@ -128,8 +128,8 @@ internal static unsafe class SgemmPacked
             Run(problem, ws[0]);
             return;
         }
-        // Two parts per thread: a thread the OS runs late leaves its parts to the others.
-        int parts = 2 * threads;
+        // One part per thread, claimed dynamically: a worker the OS runs late leaves its part to the caller.
+        int parts = threads;
         int mTiles = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         // Cost per k, in micro-kernel tiles and packed elements (a tile ≈ MR·NR/32 cycles; packing ≈ 1 cycle
         // per element when it transposes, ¼ when it copies; B read in place costs nothing), for the busiest thread.
