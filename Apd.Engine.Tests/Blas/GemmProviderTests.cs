@@ -65,6 +65,9 @@ public abstract class GemmProviderTests
                 CheckSgemm(Transpose.No, Transpose.No, 200, 300, 400, 1f, 0f, 0, 7 + threads);
                 CheckSgemm(Transpose.Yes, Transpose.Yes, 97, 411, 389, 0.5f, 2f, 2, 17 + threads);
                 CheckSgemm(Transpose.Yes, Transpose.No, 23, 1030, 100, 1f, 1f, 0, 27 + threads);
+                // Few tiles over a long K: the threads split K and add their partial products.
+                CheckSgemm(Transpose.No, Transpose.Yes, 20, 75, 1600, 1f, 0f, 0, 37 + threads);
+                CheckSgemm(Transpose.Yes, Transpose.No, 9, 40, 6000, -0.5f, 0.25f, 3, 47 + threads);
             }
         }
         finally

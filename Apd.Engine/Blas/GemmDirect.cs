@@ -12,6 +12,7 @@ namespace Apd.Engine.Blas;
 
 internal static class GemmDirect
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gemm<T>(Transpose transA, Transpose transB, int m, int n, int k,
         T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         T beta, Span<T> c, int ldc)
