@@ -4,6 +4,7 @@
 // Row r of the image's block starts at columns[r·rowStride]; rowStride > H_out·W_out lets several
 // images sit side by side in one matrix (image i at column offset i·H_out·W_out).
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Apd.Engine.Kernels;
 
@@ -15,6 +16,7 @@ public static class Im2Col
         => Unfold(image, columns, g.OutHeight * g.OutWidth, g);
 
     /// <summary>columns[r·rowStride ..] ← row r of unfold(image).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, int rowStride, in Conv2dGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -60,6 +62,7 @@ public static class Im2Col
         => FoldAdd(columns, image, g.OutHeight * g.OutWidth, g);
 
     /// <summary>image += fold(the block whose row r starts at columns[r·rowStride]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FoldAdd<T>(ReadOnlySpan<T> columns, Span<T> image, int rowStride, in Conv2dGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
