@@ -54,10 +54,17 @@ public static class MaxPool2d
                     continue;
                 }
                 ColumnMaxima(xp, width, hs, he, columnMax.Slice(pl, width), columnAt.Slice(pl, width));
-                columnMax[..starts].CopyTo(windowMax);
-                columnAt[..starts].CopyTo(windowAt);
-                for (int s = 1; s < kw; s++)
-                    KeepBetter(columnMax.Slice(s, starts), columnAt.Slice(s, starts), windowMax[..starts], windowAt[..starts]);
+                if (kw == 1)
+                {
+                    columnMax[..starts].CopyTo(windowMax);
+                    columnAt[..starts].CopyTo(windowAt);
+                }
+                else
+                {
+                    Better(columnMax[..starts], columnAt[..starts], columnMax.Slice(1, starts), columnAt.Slice(1, starts), windowMax, windowAt);
+                    for (int s = 2; s < kw; s++)
+                        Better(windowMax[..starts], windowAt[..starts], columnMax.Slice(s, starts), columnAt.Slice(s, starts), windowMax, windowAt);
+                }
                 for (int j = 0; j < ow; j++)
                 {
                     yRow[j] = windowMax[j * sw];
@@ -147,43 +154,45 @@ public static class MaxPool2d
         }
     }
 
-    // Where (value, index) beats (max, at) — larger, or equal and earlier in row-major order — take it.
+    // (max, at) ← the better of (a, aAt) and (b, bAt) element-wise: larger, or equal and earlier in row-major
+    // order (smaller index); the destination may be a.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KeepBetter<T>(ReadOnlySpan<T> value, ReadOnlySpan<T> index, Span<T> max, Span<T> at)
+    private static void Better<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> aAt, ReadOnlySpan<T> b, ReadOnlySpan<T> bAt, Span<T> max, Span<T> at)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int i = 0, n = value.Length;
+        int i = 0, n = a.Length;
         if (Vector512.IsHardwareAccelerated)
         {
             for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
             {
-                var v = Vector512.Create(value.Slice(i, Vector512<T>.Count));
-                var k = Vector512.Create(index.Slice(i, Vector512<T>.Count));
-                var m = Vector512.Create(max.Slice(i, Vector512<T>.Count));
-                var a = Vector512.Create(at.Slice(i, Vector512<T>.Count));
-                var take = Vector512.GreaterThan(v, m) | (Vector512.Equals(v, m) & Vector512.LessThan(k, a));
-                Vector512.ConditionalSelect(take, v, m).CopyTo(max.Slice(i, Vector512<T>.Count));
-                Vector512.ConditionalSelect(take, k, a).CopyTo(at.Slice(i, Vector512<T>.Count));
+                var va = Vector512.Create(a.Slice(i, Vector512<T>.Count));
+                var ka = Vector512.Create(aAt.Slice(i, Vector512<T>.Count));
+                var vb = Vector512.Create(b.Slice(i, Vector512<T>.Count));
+                var kb = Vector512.Create(bAt.Slice(i, Vector512<T>.Count));
+                var take = Vector512.GreaterThan(vb, va) | (Vector512.Equals(vb, va) & Vector512.LessThan(kb, ka));
+                Vector512.ConditionalSelect(take, vb, va).CopyTo(max.Slice(i, Vector512<T>.Count));
+                Vector512.ConditionalSelect(take, kb, ka).CopyTo(at.Slice(i, Vector512<T>.Count));
             }
         }
         if (Vector256.IsHardwareAccelerated)
         {
             for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
             {
-                var v = Vector256.Create(value.Slice(i, Vector256<T>.Count));
-                var k = Vector256.Create(index.Slice(i, Vector256<T>.Count));
-                var m = Vector256.Create(max.Slice(i, Vector256<T>.Count));
-                var a = Vector256.Create(at.Slice(i, Vector256<T>.Count));
-                var take = Vector256.GreaterThan(v, m) | (Vector256.Equals(v, m) & Vector256.LessThan(k, a));
-                Vector256.ConditionalSelect(take, v, m).CopyTo(max.Slice(i, Vector256<T>.Count));
-                Vector256.ConditionalSelect(take, k, a).CopyTo(at.Slice(i, Vector256<T>.Count));
+                var va = Vector256.Create(a.Slice(i, Vector256<T>.Count));
+                var ka = Vector256.Create(aAt.Slice(i, Vector256<T>.Count));
+                var vb = Vector256.Create(b.Slice(i, Vector256<T>.Count));
+                var kb = Vector256.Create(bAt.Slice(i, Vector256<T>.Count));
+                var take = Vector256.GreaterThan(vb, va) | (Vector256.Equals(vb, va) & Vector256.LessThan(kb, ka));
+                Vector256.ConditionalSelect(take, vb, va).CopyTo(max.Slice(i, Vector256<T>.Count));
+                Vector256.ConditionalSelect(take, kb, ka).CopyTo(at.Slice(i, Vector256<T>.Count));
             }
         }
         for (; i < n; i++)
-            if (value[i] > max[i] || (value[i] == max[i] && index[i] < at[i]))
-            {
-                max[i] = value[i];
-                at[i] = index[i];
-            }
+        {
+            bool take = b[i] > a[i] || (b[i] == a[i] && bAt[i] < aAt[i]);
+            T v = take ? b[i] : a[i], k = take ? bAt[i] : aAt[i];
+            max[i] = v;
+            at[i] = k;
+        }
     }
 }
