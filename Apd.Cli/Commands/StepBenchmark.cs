@@ -163,14 +163,22 @@ public sealed class StepBenchmark : IBenchmark
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"adam step",-14}{"",10}{a,10:F2}{"",10}{ac,10:F2}"));
         stdout.WriteLine($"{name}: per-layer Infer at batch 1, median µs");
         double total1 = 0;
-        for (int i = 0; i < layers.Length; i++)
+        BlasGemm.SerialOnThisThread = true; // as MultiHeadNetwork.Predict runs a batch of 1
+        try
         {
-            var layer = layers[i];
-            float[] x = acts[i][..layer.InputSize], y = new float[layer.OutputSize];
-            var one = new LayerPass(0, 1);
-            double t = MedianMs(() => layer.Infer(one, x, y), 20, 400) * 1000;
-            total1 += t;
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {layer.Name,-14}{t,10:F1}"));
+            for (int i = 0; i < layers.Length; i++)
+            {
+                var layer = layers[i];
+                float[] x = acts[i][..layer.InputSize], y = new float[layer.OutputSize];
+                var one = new LayerPass(0, 1);
+                double t = MedianMs(() => layer.Infer(one, x, y), 20, 400) * 1000;
+                total1 += t;
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {layer.Name,-14}{t,10:F1}"));
+            }
+        }
+        finally
+        {
+            BlasGemm.SerialOnThisThread = false;
         }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"total",-14}{total1,10:F1}"));
     }

@@ -23,6 +23,7 @@ public sealed class RetroactiveClosedForm
     private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the element part
     private readonly int[] _elemCursor;            // (|σ|) breakpoints with x ≤ Δ
     private readonly int[] _chanCursor;            // (|σ|) channel breakpoints with x ≤ Δ (the channel piece)
+    private readonly ushort[] _channelOf;          // (|σ|) output channel of each element (no divisions in a re-fit)
     private readonly double[] _elemS, _elemB, _elemA; // (|σ|) element-part piece coefficients
     // (|σ|) the two most recently fitted pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2 on [lo, hi):
     // slot 1 is the newest (the element cursor describes it), slot 2 the one before. Two slots make the
@@ -44,6 +45,7 @@ public sealed class RetroactiveClosedForm
         Tasks = oldTasks.ToArray();
         _g = weight.Geometry;
         int n = _g.Length, channels = _g.Channels, T = Tasks.Length;
+        if (channels > ushort.MaxValue + 1) throw new ArgumentException($"{weight.Name}: more than {ushort.MaxValue + 1} output channels");
         _sigmaStart = (float[])weight.Sigma.Value.Clone();
 
         // M_ic for every old task: (T, Channels)
@@ -113,6 +115,8 @@ public sealed class RetroactiveClosedForm
         }
         _elemCursor = new int[n];
         _chanCursor = new int[n];
+        _channelOf = new ushort[n];
+        for (int e = 0; e < n; e++) _channelOf[e] = (ushort)_g.ChannelOf(e);
         _elemS = new double[n];
         _elemB = new double[n];
         _elemA = initialA;
@@ -277,13 +281,14 @@ public sealed class RetroactiveClosedForm
         }
         else a = _elemA[e];
 
-        int c = _g.ChannelOf(e);
+        int c = _channelOf[e];
         ReadOnlySpan<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
-        // The channel piece usually moves by a neighbour or two: walk a few breakpoints, else binary search.
+        // The channel piece usually moves by a few breakpoints: walk them (sequential, in cache), and
+        // binary-search only after a long jump.
         int j = _chanCursor[e];
         for (int walked = 0; ; walked++)
         {
-            if (walked == 4) { j = UpperBound(xs, d); break; }
+            if (walked == 16) { j = UpperBound(xs, d); break; }
             if (j < _breaks && xs[j] <= d) j++;
             else if (j > 0 && xs[j - 1] > d) j--;
             else break;

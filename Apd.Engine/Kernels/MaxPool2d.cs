@@ -4,6 +4,8 @@
 // argMax (N, C, H_out, W_out) records the winner's index in its input plane (−1: window all padding);
 // Backward overwrites dx with each dy added at its winner.
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Apd.Engine.Kernels;
@@ -44,24 +46,31 @@ public static class MaxPool2d
                 xp.Slice(hs * width, width).CopyTo(columnMax);
                 columnRow.Fill(T.CreateTruncating(hs));
                 for (int h = hs + 1; h < he; h++) KeepGreater(xp.Slice(h * width, width), T.CreateTruncating(h), columnMax, columnRow);
+                ref T maxRef = ref MemoryMarshal.GetReference(columnMax);
+                ref T rowRef = ref MemoryMarshal.GetReference(columnRow);
                 for (int j = 0; j < ow; j++)
                 {
                     int w0 = j * g.StrideWidth - g.PadLeft;
                     int ws = Math.Max(w0, 0), we = Math.Min(w0 + g.KernelWidth, width);
-                    T best = T.NegativeInfinity, bestRow = T.Zero;
-                    int at = -1;
-                    for (int w = ws; w < we; w++)
+                    if (ws >= we)
                     {
-                        T v = columnMax[w], r = columnRow[w];
-                        if (at < 0 || v > best || (v == best && r < bestRow))
-                        {
-                            best = v;
-                            bestRow = r;
-                            at = w;
-                        }
+                        yRow[j] = T.NegativeInfinity;
+                        if (record) argMax[p * outPlane + i * ow + j] = -1;
+                        continue;
+                    }
+                    T best = Unsafe.Add(ref maxRef, ws), bestRow = Unsafe.Add(ref rowRef, ws);
+                    int at = ws;
+                    for (int w = ws + 1; w < we; w++)
+                    {
+                        T v = Unsafe.Add(ref maxRef, w), r = Unsafe.Add(ref rowRef, w);
+                        // Later column wins only if larger, or equal but from an earlier row (row-major first).
+                        bool take = (v > best) | ((v == best) & (r < bestRow));
+                        best = take ? v : best;
+                        bestRow = take ? r : bestRow;
+                        at = take ? w : at;
                     }
                     yRow[j] = best;
-                    if (record) argMax[p * outPlane + i * ow + j] = at < 0 ? -1 : int.CreateTruncating(bestRow) * width + at;
+                    if (record) argMax[p * outPlane + i * ow + j] = int.CreateTruncating(bestRow) * width + at;
                 }
             }
         }
