@@ -88,6 +88,8 @@ public class KernelsMatchReferenceTests
     [
         Pool2dGeometry.Same(2, 3, 8, 8, 3, 3, 2, 2),
         Pool2dGeometry.Same(1, 2, 7, 9, 3, 3, 2, 2),
+        Pool2dGeometry.Same(1, 2, 9, 37, 3, 3, 2, 2),
+        Pool2dGeometry.Same(2, 3, 32, 32, 3, 3, 2, 2),
         Pool2dGeometry.Valid(2, 2, 6, 5, 2, 2, 2, 1),
         new(1, 2, 5, 5, 3, 3, 2, 2, 2, 1, 0, 2),
     ];

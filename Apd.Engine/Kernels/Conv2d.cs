@@ -33,6 +33,14 @@ public static class Conv2d
             Span<T> product = workspace.Slice(k * width, o * width); // (O, G·P)
             for (int i = 0; i < count; i++)
                 Im2Col.Unfold(x.Slice((n0 + i) * g.InputImageSize, g.InputImageSize), columns[(i * plane)..], width, g);
+            if (count == 1)
+            {
+                // One image: its (O, P) output is the GEMM's C itself, started from the bias.
+                Span<T> yn = y.Slice(n0 * g.OutputImageSize, g.OutputImageSize);
+                for (int c = 0; c < o; c++) yn.Slice(c * plane, plane).Fill(b[c]);
+                BlasGemm.Multiply(Transpose.No, Transpose.No, o, plane, k, T.One, w, k, columns, plane, T.One, yn, plane);
+                continue;
+            }
             BlasGemm.Multiply(Transpose.No, Transpose.No, o, width, k, T.One, w, k, columns, width, T.Zero, product, width);
             for (int i = 0; i < count; i++)
             {
@@ -55,15 +63,17 @@ public static class Conv2d
         for (int n0 = 0; n0 < g.Batch; n0 += group)
         {
             int count = Math.Min(group, g.Batch - n0), width = count * plane;
-            Span<T> columns = workspace[..(k * width)];              // (C·KH·KW, G·P)
-            Span<T> gradient = workspace.Slice(k * width, o * width); // (O, G·P): dy of the group, channel-major
+            Span<T> columns = workspace[..(k * width)];                  // (C·KH·KW, G·P)
+            Span<T> gathered = workspace.Slice(k * width, o * width);     // (O, G·P): dy of the group, channel-major
+            // One image's dy already is (O, P): use it in place.
+            ReadOnlySpan<T> gradient = count == 1 ? dy.Slice(n0 * g.OutputImageSize, g.OutputImageSize) : gathered;
             for (int i = 0; i < count; i++)
             {
                 ReadOnlySpan<T> dyn = dy.Slice((n0 + i) * g.OutputImageSize, g.OutputImageSize);
                 for (int c = 0; c < o; c++)
                 {
                     ReadOnlySpan<T> d = dyn.Slice(c * plane, plane);
-                    d.CopyTo(gradient.Slice(c * width + i * plane, plane));
+                    if (count > 1) d.CopyTo(gathered.Slice(c * width + i * plane, plane));
                     db[c] += TensorPrimitives.Sum(d);
                 }
                 Im2Col.Unfold(x.Slice((n0 + i) * g.InputImageSize, g.InputImageSize), columns[(i * plane)..], width, g);

@@ -43,9 +43,16 @@ public static class MaxPool2d
                     if (record) argMax.Slice(p * outPlane + i * ow, ow).Fill(-1);
                     continue;
                 }
-                xp.Slice(hs * width, width).CopyTo(columnMax);
-                columnRow.Fill(T.CreateTruncating(hs));
-                for (int h = hs + 1; h < he; h++) KeepGreater(xp.Slice(h * width, width), T.CreateTruncating(h), columnMax, columnRow);
+                if (he - hs == 3)
+                {
+                    MaxOfThreeRows(xp.Slice(hs * width, 3 * width), width, T.CreateTruncating(hs), columnMax, columnRow);
+                }
+                else
+                {
+                    xp.Slice(hs * width, width).CopyTo(columnMax);
+                    columnRow.Fill(T.CreateTruncating(hs));
+                    for (int h = hs + 1; h < he; h++) KeepGreater(xp.Slice(h * width, width), T.CreateTruncating(h), columnMax, columnRow);
+                }
                 ref T maxRef = ref MemoryMarshal.GetReference(columnMax);
                 ref T rowRef = ref MemoryMarshal.GetReference(columnRow);
                 for (int j = 0; j < ow; j++)
@@ -91,6 +98,67 @@ public static class MaxPool2d
             ReadOnlySpan<int> ap = argMax.Slice(p * outPlane, outPlane);
             for (int q = 0; q < outPlane; q++)
                 if (ap[q] >= 0) dxp[ap[q]] += dyp[q];
+        }
+    }
+
+    // The 3×3 windows' row pass in one sweep: max and (first) row of rows h0, h0+1, h0+2, column by column.
+    private static void MaxOfThreeRows<T>(ReadOnlySpan<T> rows, int width, T h0, Span<T> max, Span<T> rowIndex)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ReadOnlySpan<T> r0 = rows[..width], r1 = rows.Slice(width, width), r2 = rows.Slice(2 * width, width);
+        T h1 = h0 + T.One, h2 = h1 + T.One;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var v0 = Vector512.Create(h0);
+            var v1 = Vector512.Create(h1);
+            var v2 = Vector512.Create(h2);
+            for (; i <= width - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var a = Vector512.Create(r0.Slice(i, Vector512<T>.Count));
+                var b = Vector512.Create(r1.Slice(i, Vector512<T>.Count));
+                var c = Vector512.Create(r2.Slice(i, Vector512<T>.Count));
+                var gtB = Vector512.GreaterThan(b, a);
+                var m = Vector512.ConditionalSelect(gtB, b, a);
+                var r = Vector512.ConditionalSelect(gtB, v1, v0);
+                var gtC = Vector512.GreaterThan(c, m);
+                Vector512.ConditionalSelect(gtC, c, m).CopyTo(max.Slice(i, Vector512<T>.Count));
+                Vector512.ConditionalSelect(gtC, v2, r).CopyTo(rowIndex.Slice(i, Vector512<T>.Count));
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var v0 = Vector256.Create(h0);
+            var v1 = Vector256.Create(h1);
+            var v2 = Vector256.Create(h2);
+            for (; i <= width - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var a = Vector256.Create(r0.Slice(i, Vector256<T>.Count));
+                var b = Vector256.Create(r1.Slice(i, Vector256<T>.Count));
+                var c = Vector256.Create(r2.Slice(i, Vector256<T>.Count));
+                var gtB = Vector256.GreaterThan(b, a);
+                var m = Vector256.ConditionalSelect(gtB, b, a);
+                var r = Vector256.ConditionalSelect(gtB, v1, v0);
+                var gtC = Vector256.GreaterThan(c, m);
+                Vector256.ConditionalSelect(gtC, c, m).CopyTo(max.Slice(i, Vector256<T>.Count));
+                Vector256.ConditionalSelect(gtC, v2, r).CopyTo(rowIndex.Slice(i, Vector256<T>.Count));
+            }
+        }
+        for (; i < width; i++)
+        {
+            T m = r0[i], r = h0;
+            if (r1[i] > m)
+            {
+                m = r1[i];
+                r = h1;
+            }
+            if (r2[i] > m)
+            {
+                m = r2[i];
+                r = h2;
+            }
+            max[i] = m;
+            rowIndex[i] = r;
         }
     }
 
