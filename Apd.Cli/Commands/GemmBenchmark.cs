@@ -12,7 +12,7 @@ namespace Apd.Cli.Commands;
 public sealed class GemmBenchmark : IBenchmark
 {
     public string Name => "gemm";
-    public string Summary => "GEMM GFLOP/s per provider on the engine's shapes [--quick] [--runs N] [--min-ms T] [--pause-ms P] [--threads 1,2] [--providers managed,openblas,mkl] [--shapes MxKxN:NT,...] [--json FILE]";
+    public string Summary => "GEMM GFLOP/s per provider on the engine's shapes [--quick] [--runs N] [--min-ms T] [--pause-ms P] [--threads 1,2] [--providers managed,openblas,mkl,mathnet] [--shapes MxKxN:NT,...] [--json FILE]";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -39,7 +39,8 @@ public sealed class GemmBenchmark : IBenchmark
                 if (native is null) stdout.WriteLine($"note: {name} not available ({reason})");
                 else providers.Add(native);
             }
-            else throw new CliUsageException($"unknown provider '{name}' (managed, openblas, mkl)");
+            else if (name == "mathnet") providers.Add(new MathNetBlas());
+            else throw new CliUsageException($"unknown provider '{name}' (managed, openblas, mkl, mathnet)");
         }
         if (providers.Count == 0) throw new CliUsageException("no provider to benchmark");
 
