@@ -6,9 +6,15 @@
 // a continuous piecewise-linear function of Δ. g_e splits into a channel part (every task as if τ_ie = 0,
 // breakpoints ±κ/M_ic, shared by the whole channel) and an element part over the non-zeros of τ_ie
 // (φ(τ − ΔM) − φ(−ΔM): breakpoints (τ ± κ)/M and ±κ/M). Both are tabulated once per task in
-// O(Σ nnz τ_i · log + T·channels); each step then costs O(|σ|) plus O(1) per breakpoint crossed.
+// O(Σ nnz τ_i · log + T·channels). Each step, the channel piece of every element is found afresh by a
+// branch-free binary search of Δ_e in its channel's table (power-of-two padded, 8 elements at a time with
+// AVX2 gathers): O(log T) independent loads, no per-element state, however many breakpoints Adam crossed.
+// The element part keeps its two latest pieces per element (σ, pinned near σ^(t−1) by this term, steps
+// back and forth across the same kinks) and walks its own sorted breakpoints only when Δ_e leaves both.
 // Old masks must stay frozen while this is in use (Eq. 3); the joint form handles trained old masks.
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Apd.Engine.Decomposition;
 
@@ -17,18 +23,17 @@ public sealed class RetroactiveClosedForm
     private readonly DecompositionGeometry _g;
     private readonly float[] _sigmaStart;          // σ^(t−1), (|σ|)
     private readonly int _breaks;                  // 2T breakpoints per channel
-    private readonly float[] _chanX;               // (Channels, 2T) sorted breakpoints of the channel part
-    private readonly float[] _chanPiece;           // (Channels, 2T+1, 4) piece coefficients s, b, a (and padding), one cache line apart at most
+    private readonly int _stride;                  // power of two > 2T: row length of _chanX
+    private readonly float[] _chanX;               // (Channels, _stride) sorted breakpoints of the channel part, then +∞
+    private readonly float[] _chanPiece;           // (Channels, 2T+1, 4) piece coefficients s, b, a (and padding)
+    private readonly ushort[] _channelOf;          // (|σ|) output channel of each element
     private readonly int[] _elemStart;             // (|σ|+1) CSR offsets into the element breakpoints
     private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the element part
     private readonly int[] _elemCursor;            // (|σ|) breakpoints with x ≤ Δ
-    private readonly int[] _chanCursor;            // (|σ|) channel breakpoints with x ≤ Δ (the channel piece)
-    private readonly ushort[] _channelOf;          // (|σ|) output channel of each element (no divisions in a re-fit)
-    private readonly double[] _elemS, _elemB, _elemA; // (|σ|) element-part piece coefficients
-    // (|σ|) the two most recently fitted pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2 on [lo, hi):
-    // slot 1 is the newest (the element cursor describes it), slot 2 the one before. Two slots make the
-    // common case free: σ pinned near σ^(t−1) by this very term, Adam stepping it back and forth across
-    // the kinks at Δ = ±κ/M, alternates between the same two pieces.
+    private readonly double[] _elemS, _elemB, _elemA; // (|σ|) element-part piece coefficients at the cursor
+    // (|σ|) the two most recently fitted element-part pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2
+    // on [lo, hi): slot 1 is the newest (the element cursor describes it), slot 2 the one before. Elements
+    // without any non-zero old τ have the single piece 0 on (−∞, ∞).
     private readonly float[] _lo, _hi, _s, _b, _a, _lo2, _hi2, _s2, _b2, _a2;
 
     /// <param name="weight">The layer; every task in <paramref name="oldTasks"/> must be sealed.</param>
@@ -53,12 +58,16 @@ public sealed class RetroactiveClosedForm
         for (int i = 0; i < T; i++) weight.Mask(Tasks[i], masks.AsSpan(i * channels, channels));
 
         _breaks = 2 * T;
-        _chanX = new float[channels * _breaks];
+        _stride = (int)BitOperations.RoundUpToPowerOf2((uint)_breaks + 1);
+        if ((long)channels * _stride > int.MaxValue || (long)channels * (_breaks + 1) * 4 > int.MaxValue)
+            throw new ArgumentException($"{weight.Name}: {channels} channels × {T} old tasks exceed the channel tables' 32-bit indexing");
+        _chanX = new float[channels * _stride];
+        Array.Fill(_chanX, float.PositiveInfinity);
         _chanPiece = new float[channels * (_breaks + 1) * 4];
         var ds = new float[_breaks];
         for (int c = 0; c < channels; c++)
         {
-            Span<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
+            Span<float> xs = _chanX.AsSpan(c * _stride, _breaks);
             double sumM = 0;
             for (int i = 0; i < T; i++)
             {
@@ -114,7 +123,6 @@ public sealed class RetroactiveClosedForm
             }
         }
         _elemCursor = new int[n];
-        _chanCursor = new int[n];
         _channelOf = new ushort[n];
         for (int e = 0; e < n; e++) _channelOf[e] = (ushort)_g.ChannelOf(e);
         _elemS = new double[n];
@@ -141,7 +149,7 @@ public sealed class RetroactiveClosedForm
     /// <summary>σ^(t−1), the shared weights when this term was built.</summary>
     public ReadOnlySpan<float> SigmaAtStart => _sigmaStart;
 
-    /// <summary>Breakpoints crossed (pieces re-fitted) since construction: the cost of the exact fix-ups.</summary>
+    /// <summary>Element-part pieces re-fitted since construction (Δ_e left both cached pieces): the cost of the exact fix-ups.</summary>
     public long Refits { get; private set; }
 
     /// <summary>dσ −= λ2·g(σ − σ^(t−1)) (accumulates); returns the term's value λ2 Σ φ_κ.</summary>
@@ -179,33 +187,55 @@ public sealed class RetroactiveClosedForm
         return Lambda2 * total;
     }
 
-    private (double Loss, long Refits) Accumulate(ReadOnlySpan<float> sigma, Span<float> dSigma, int start, int count)
+    private unsafe (double Loss, long Refits) Accumulate(ReadOnlySpan<float> sigma, Span<float> dSigma, int start, int count)
     {
         float lambda2 = (float)Lambda2;
         double loss = 0;
         long refits = 0;
         int e = start, end = start + count;
-        int w = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated)
+        if (Avx2.IsSupported)
         {
-            var vl = new Vector<float>(lambda2);
-            var half = new Vector<float>(0.5f);
-            for (; e <= end - w; e += w)
+            fixed (float* pSigma = sigma, pGrad = dSigma, pStart = _sigmaStart, pX = _chanX, pPiece = _chanPiece)
+            fixed (float* pLo = _lo, pHi = _hi, pS = _s, pB = _b, pA = _a, pLo2 = _lo2, pHi2 = _hi2, pS2 = _s2, pB2 = _b2, pA2 = _a2)
+            fixed (ushort* pChannel = _channelOf)
             {
-                var d = new Vector<float>(sigma.Slice(e)) - new Vector<float>(_sigmaStart, e);
-                var in1 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo, e)) & Vector.LessThan(d, new Vector<float>(_hi, e));
-                var in2 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo2, e)) & Vector.LessThan(d, new Vector<float>(_hi2, e));
-                if (!Vector.EqualsAll(in1 | in2, new Vector<int>(-1)))
+                var vl = Vector256.Create(lambda2);
+                var half = Vector256.Create(0.5f);
+                var stride = Vector256.Create(_stride);
+                var pieces = Vector256.Create(_breaks + 1);
+                for (; e <= end - 8; e += 8)
                 {
-                    for (int k = 0; k < w; k++) refits += RefitIfOutside(e + k, d[k]);
-                    in1 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo, e)) & Vector.LessThan(d, new Vector<float>(_hi, e));
+                    var d = Avx.LoadVector256(pSigma + e) - Avx.LoadVector256(pStart + e);
+                    var in1 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi + e));
+                    var in2 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo2 + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi2 + e));
+                    if ((in1 | in2).ExtractMostSignificantBits() != 0xFFu)
+                    {
+                        for (int k = 0; k < 8; k++) refits += RefitIfOutside(e + k, d.GetElement(k));
+                        in1 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi + e));
+                    }
+                    var s = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pS + e), Avx.LoadVector256(pS2 + e));
+                    var b = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pB + e), Avx.LoadVector256(pB2 + e));
+                    var a = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pA + e), Avx.LoadVector256(pA2 + e));
+
+                    // Channel part: j = #{breakpoints ≤ Δ} by a branch-free binary search, the +∞ padding
+                    // standing in for the entries past 2T.
+                    var channel = Avx2.ConvertToVector256Int32(pChannel + e);
+                    var row = channel * stride;
+                    var j = Vector256<int>.Zero;
+                    for (int step = _stride >> 1; step > 0; step >>= 1)
+                    {
+                        var x = Avx2.GatherVector256(pX, row + j + Vector256.Create(step - 1), 4);
+                        j += Vector256.LessThanOrEqual(x, d).AsInt32() & Vector256.Create(step);
+                    }
+                    var piece = (channel * pieces + j) << 2;
+                    s += Avx2.GatherVector256(pPiece, piece, 4);
+                    b += Avx2.GatherVector256(pPiece + 1, piece, 4);
+                    a += Avx2.GatherVector256(pPiece + 2, piece, 4);
+
+                    var g = b + s * d;
+                    (Avx.LoadVector256(pGrad + e) - vl * g).Store(pGrad + e);
+                    loss += Vector256.Sum(a - d * (b + half * s * d));
                 }
-                var s = Vector.ConditionalSelect(in1, new Vector<float>(_s, e), new Vector<float>(_s2, e));
-                var b = Vector.ConditionalSelect(in1, new Vector<float>(_b, e), new Vector<float>(_b2, e));
-                var a = Vector.ConditionalSelect(in1, new Vector<float>(_a, e), new Vector<float>(_a2, e));
-                var gs = new Vector<float>(dSigma.Slice(e));
-                (gs - vl * (b + s * d)).CopyTo(dSigma.Slice(e));
-                loss += Vector.Sum(a - d * (b + half * s * d));
             }
         }
         for (; e < end; e++)
@@ -214,6 +244,13 @@ public sealed class RetroactiveClosedForm
             refits += RefitIfOutside(e, d);
             bool first = d >= _lo[e] && d < _hi[e];
             float s = first ? _s[e] : _s2[e], b = first ? _b[e] : _b2[e], a = first ? _a[e] : _a2[e];
+            int c = _channelOf[e], row = c * _stride, j = 0;
+            for (int step = _stride >> 1; step > 0; step >>= 1)
+                if (_chanX[row + j + step - 1] <= d) j += step;
+            int p = (c * (_breaks + 1) + j) * 4;
+            s += _chanPiece[p];
+            b += _chanPiece[p + 1];
+            a += _chanPiece[p + 2];
             dSigma[e] -= lambda2 * (b + s * d);
             loss += a - d * (b + 0.5f * s * d);
         }
@@ -266,12 +303,12 @@ public sealed class RetroactiveClosedForm
     private void Refit(int e, float d)
     {
         int start = _elemStart[e], end = _elemStart[e + 1];
-        double s = 0, b = 0, a = 0;
+        double s = 0, b = 0, a = _elemA[e];
         float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
         if (end > start)
         {
             int k = _elemCursor[e];
-            s = _elemS[e]; b = _elemB[e]; a = _elemA[e];
+            s = _elemS[e]; b = _elemB[e];
             while (k < end && _elemX[k] <= d) { Cross(ref s, ref b, ref a, _elemX[k], _elemDs[k]); k++; }
             while (k > start && _elemX[k - 1] > d) { k--; Cross(ref s, ref b, ref a, _elemX[k], -_elemDs[k]); }
             _elemCursor[e] = k;
@@ -279,40 +316,10 @@ public sealed class RetroactiveClosedForm
             if (k > start) lo = _elemX[k - 1];
             if (k < end) hi = _elemX[k];
         }
-        else a = _elemA[e];
-
-        int c = _channelOf[e];
-        ReadOnlySpan<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
-        // The channel piece usually moves by a few breakpoints: walk them (sequential, in cache), and
-        // binary-search only after a long jump.
-        int j = _chanCursor[e];
-        for (int walked = 0; ; walked++)
-        {
-            if (walked == 16) { j = UpperBound(xs, d); break; }
-            if (j < _breaks && xs[j] <= d) j++;
-            else if (j > 0 && xs[j - 1] > d) j--;
-            else break;
-        }
-        _chanCursor[e] = j;
-        if (j > 0) lo = Math.Max(lo, xs[j - 1]);
-        if (j < _breaks) hi = Math.Min(hi, xs[j]);
-        int p = (c * (_breaks + 1) + j) * 4;
         _lo[e] = lo;
         _hi[e] = hi;
-        _s[e] = (float)(s + _chanPiece[p]);
-        _b[e] = (float)(b + _chanPiece[p + 1]);
-        _a[e] = (float)(a + _chanPiece[p + 2]);
-    }
-
-    // Number of entries ≤ d in an ascending span.
-    private static int UpperBound(ReadOnlySpan<float> xs, float d)
-    {
-        int lo = 0, hi = xs.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (xs[mid] <= d) lo = mid + 1; else hi = mid;
-        }
-        return lo;
+        _s[e] = (float)s;
+        _b[e] = (float)b;
+        _a[e] = (float)a;
     }
 }
