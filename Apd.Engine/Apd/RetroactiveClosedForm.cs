@@ -3,15 +3,18 @@
 // with Δ = σ − σ^(t−1) and τ_i the adaptive weights when the task began (so θ_i* − σM_i = τ_i − ΔM_i):
 //   loss_e = λ2 Σ_i φ_κ(τ_ie − Δ_e M_ic)      (φ_κ = Huber: r²/2 for |r| ≤ κ, κ|r| − κ²/2 beyond)
 //   ∂loss/∂σ_e = −λ2 g_e(Δ_e),  g_e(Δ) = Σ_i M_ic · clamp(τ_ie − Δ M_ic, −κ, κ),
-// a continuous piecewise-linear function of Δ. g_e splits into a channel part (every task as if τ_ie = 0,
-// breakpoints ±κ/M_ic, shared by the whole channel) and an element part over the non-zeros of τ_ie
-// (φ(τ − ΔM) − φ(−ΔM): breakpoints (τ ± κ)/M and ±κ/M). Both are tabulated once per task in
-// O(Σ nnz τ_i · log + T·channels). Each step, the channel piece of every element is found afresh by a
-// branch-free binary search of Δ_e in its channel's table (power-of-two padded, 8 elements at a time with
-// AVX2 gathers): O(log T) independent loads, no per-element state, however many breakpoints Adam crossed.
-// The element part keeps its two latest pieces per element (σ, pinned near σ^(t−1) by this term, steps
-// back and forth across the same kinks) and walks its own sorted breakpoints only when Δ_e leaves both.
-// Old masks must stay frozen while this is in use (Eq. 3); the joint form handles trained old masks.
+// a continuous piecewise-linear function of Δ, split into three parts:
+//  - channel part Σ_i M_ic clamp(−ΔM_ic, −κ, κ) (every task as if τ_ie = 0): breakpoints ±κ/M_ic shared by
+//    the channel, tabulated once per task; each step the piece of every element is found afresh by a
+//    branch-free binary search of Δ_e in its channel's sorted table (power-of-two padded, 8 elements at a
+//    time with AVX2 gathers): O(log T) independent loads, no per-element state;
+//  - near part −Σ_{i: τ_ie ≠ 0} M_ic clamp(−ΔM_ic, −κ, κ) (removes those tasks from the channel part): its
+//    kinks ±κ/M sit where Δ lives (this term pins σ near σ^(t−1)), so it is summed directly every step,
+//    one mask value per non-zero old τ, no state;
+//  - far part Σ_{i: τ_ie ≠ 0} M_ic clamp(τ_ie − ΔM_ic, −κ, κ): breakpoints (τ ± κ)/M, rarely crossed; each
+//    element keeps its two latest pieces and walks its own sorted breakpoints only when Δ_e leaves both.
+// Tabulation costs O(Σ nnz τ_i · log + T·channels) once per task; a step costs O(|σ| log T + Σ nnz τ_i)
+// plus O(1) per far breakpoint crossed.
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -27,11 +30,14 @@ public sealed class RetroactiveClosedForm
     private readonly float[] _chanX;               // (Channels, _stride) sorted breakpoints of the channel part, then +∞
     private readonly float[] _chanPiece;           // (Channels, 2T+1, 4) piece coefficients s, b, a (and padding)
     private readonly ushort[] _channelOf;          // (|σ|) output channel of each element
-    private readonly int[] _elemStart;             // (|σ|+1) CSR offsets into the element breakpoints
-    private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the element part
-    private readonly int[] _elemCursor;            // (|σ|) breakpoints with x ≤ Δ
-    private readonly double[] _elemS, _elemB, _elemA; // (|σ|) element-part piece coefficients at the cursor
-    // (|σ|) the two most recently fitted element-part pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2
+    private readonly int[] _nearStart;             // (|σ|+1) CSR offsets over the non-zero old τ_ie, element-major
+    private readonly float[] _nearU;               // (Σ nnz + 1) κ/M_ic of each non-zero old τ_ie, ascending per element, then +∞
+    private readonly float[] _nearP, _nearQ;       // (Σ nnz + |σ|) per element, for r = 0..nnz_e: Σ_{k<r} M_k and Σ_{k≥r} M_k² (k in κ/M order)
+    private readonly int[] _elemStart;             // (|σ|+1) CSR offsets into the far breakpoints (2 per non-zero)
+    private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the far part
+    private readonly int[] _elemCursor;            // (|σ|) far breakpoints with x ≤ Δ
+    private readonly double[] _elemS, _elemB, _elemA; // (|σ|) far-part piece coefficients at the cursor
+    // (|σ|) the two most recently fitted far-part pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2
     // on [lo, hi): slot 1 is the newest (the element cursor describes it), slot 2 the one before. Elements
     // without any non-zero old τ have the single piece 0 on (−∞, ∞).
     private readonly float[] _lo, _hi, _s, _b, _a, _lo2, _hi2, _s2, _b2, _a2;
@@ -90,19 +96,26 @@ public sealed class RetroactiveClosedForm
             }
         }
 
-        // Element part: four breakpoints per non-zero τ_ie, stored element-major (CSR).
-        _elemStart = new int[n + 1];
+        // Near and far parts over the non-zero τ_ie, stored element-major (CSR): one mask value and two
+        // far breakpoints each.
+        _nearStart = new int[n + 1];
         var taus = new SparseTau[T];
         for (int i = 0; i < T; i++)
         {
             taus[i] = weight.StoredTau(Tasks[i]);
-            foreach (int e in taus[i].Indices) _elemStart[e + 1] += 4;
+            foreach (int e in taus[i].Indices) _nearStart[e + 1]++;
         }
-        for (int e = 0; e < n; e++) _elemStart[e + 1] += _elemStart[e];
+        for (int e = 0; e < n; e++) _nearStart[e + 1] += _nearStart[e];
+        var nearM = new float[_nearStart[n]];
+        _nearU = new float[_nearStart[n] + 1];
+        _nearU[^1] = float.PositiveInfinity;
+        _elemStart = new int[n + 1];
+        for (int e = 0; e <= n; e++) _elemStart[e] = 2 * _nearStart[e];
         _elemX = new float[_elemStart[n]];
         _elemDs = new float[_elemStart[n]];
         var fill = new int[n];
         var initialA = new double[n];
+        var initialB = new double[n];
         for (int i = 0; i < T; i++)
         {
             int[] idx = taus[i].Indices;
@@ -111,22 +124,36 @@ public sealed class RetroactiveClosedForm
             {
                 int e = idx[k];
                 double tau = val[k];
-                double m = masks[i * channels + _g.ChannelOf(e)];
-                int at = _elemStart[e] + fill[e];
-                fill[e] += 4;
-                // φ(τ − ΔM) − φ(−ΔM): for Δ → −∞ both saturate and differ by κτ.
+                float mask = masks[i * channels + _g.ChannelOf(e)];
+                double m = mask;
+                nearM[_nearStart[e] + fill[e]] = mask;
+                _nearU[_nearStart[e] + fill[e]] = (float)(kappa / m);
+                int at = _elemStart[e] + 2 * fill[e];
+                fill[e]++;
+                // φ(τ − ΔM): for Δ → −∞ it is κ(τ − ΔM) − κ²/2, g = κM.
                 _elemX[at] = (float)((tau - kappa) / m); _elemDs[at] = (float)(-m * m);
                 _elemX[at + 1] = (float)((tau + kappa) / m); _elemDs[at + 1] = (float)(m * m);
-                _elemX[at + 2] = (float)(-kappa / m); _elemDs[at + 2] = (float)(m * m);
-                _elemX[at + 3] = (float)(kappa / m); _elemDs[at + 3] = (float)(-m * m);
-                initialA[e] += kappa * tau;
+                initialA[e] += kappa * tau - kappa * kappa / 2;
+                initialB[e] += kappa * m;
             }
+        }
+        // Near part at |Δ|: the first r = #{κ/M ≤ |Δ|} tasks saturate (M·κ sign Δ), the rest are linear (M²Δ).
+        _nearP = new float[_nearStart[n] + n];
+        _nearQ = new float[_nearStart[n] + n];
+        for (int e = 0; e < n; e++)
+        {
+            int start = _nearStart[e], count = _nearStart[e + 1] - start, row = start + e;
+            if (count > 1) _nearU.AsSpan(start, count).Sort(nearM.AsSpan(start, count));
+            double p = 0, q = 0;
+            for (int k = count - 1; k >= 0; k--) { q += (double)nearM[start + k] * nearM[start + k]; _nearQ[row + k] = (float)q; }
+            for (int k = 0; k < count; k++) { _nearP[row + k] = (float)p; p += nearM[start + k]; }
+            _nearP[row + count] = (float)p;
         }
         _elemCursor = new int[n];
         _channelOf = new ushort[n];
         for (int e = 0; e < n; e++) _channelOf[e] = (ushort)_g.ChannelOf(e);
         _elemS = new double[n];
-        _elemB = new double[n];
+        _elemB = initialB;
         _elemA = initialA;
         for (int e = 0; e < n; e++)
         {
@@ -189,7 +216,7 @@ public sealed class RetroactiveClosedForm
 
     private unsafe (double Loss, long Refits) Accumulate(ReadOnlySpan<float> sigma, Span<float> dSigma, int start, int count)
     {
-        float lambda2 = (float)Lambda2;
+        float lambda2 = (float)Lambda2, kappa = (float)Kappa;
         double loss = 0;
         long refits = 0;
         int e = start, end = start + count;
@@ -198,7 +225,12 @@ public sealed class RetroactiveClosedForm
             fixed (float* pSigma = sigma, pGrad = dSigma, pStart = _sigmaStart, pX = _chanX, pPiece = _chanPiece)
             fixed (float* pLo = _lo, pHi = _hi, pS = _s, pB = _b, pA = _a, pLo2 = _lo2, pHi2 = _hi2, pS2 = _s2, pB2 = _b2, pA2 = _a2)
             fixed (ushort* pChannel = _channelOf)
+            fixed (int* pNearStart = _nearStart)
+            fixed (float* pNearU = _nearU, pNearP = _nearP, pNearQ = _nearQ)
             {
+                var vKappa = Vector256.Create(kappa);
+                var negKappa = Vector256.Create(-kappa);
+                var halfKappa2 = Vector256.Create(0.5f * kappa * kappa);
                 var vl = Vector256.Create(lambda2);
                 var half = Vector256.Create(0.5f);
                 var stride = Vector256.Create(_stride);
@@ -233,8 +265,35 @@ public sealed class RetroactiveClosedForm
                     a += Avx2.GatherVector256(pPiece + 2, piece, 4);
 
                     var g = b + s * d;
+                    var value = a - d * (b + half * s * d);
+                    // Near part: + Σ M clamp(ΔM, −κ, κ) and − Σ φ_κ(ΔM) over the element's non-zero old τ,
+                    // from r = #{κ/M ≤ |Δ|} (a branch-free search over each lane's own row).
+                    if (pNearStart[e + 8] != pNearStart[e])
+                    {
+                        var first = Avx.LoadVector256(pNearStart + e);
+                        var left = Avx.LoadVector256(pNearStart + e + 1) - first;
+                        int longest = 0;
+                        for (int k = 0; k < 8; k++) longest = Math.Max(longest, left.GetElement(k));
+                        var abs = Vector256.Abs(d);
+                        var r = Vector256<int>.Zero;
+                        var one = Vector256.Create(1);
+                        for (; longest > 1; longest -= longest >> 1)
+                        {
+                            var h = left >>> 1;
+                            var u = Avx2.GatherVector256(pNearU, first + r + Vector256.Max(h, one) - one, 4);
+                            r += Vector256.LessThanOrEqual(u, abs).AsInt32() & h;
+                            left -= h;
+                        }
+                        var last = Avx2.GatherVector256(pNearU, first + r, 4);
+                        r -= Vector256.LessThanOrEqual(last, abs).AsInt32() & Vector256.Equals(left, one);
+                        var nearRow = first + r + Vector256.Create(e) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                        var saturated = Avx2.GatherVector256(pNearP, nearRow, 4);
+                        var linear = Avx2.GatherVector256(pNearQ, nearRow, 4);
+                        g += Vector256.CopySign(vKappa, d) * saturated + d * linear;
+                        value -= vKappa * abs * saturated - halfKappa2 * Vector256.ConvertToSingle(r) + half * d * d * linear;
+                    }
                     (Avx.LoadVector256(pGrad + e) - vl * g).Store(pGrad + e);
-                    loss += Vector256.Sum(a - d * (b + half * s * d));
+                    loss += Vector256.Sum(value);
                 }
             }
         }
@@ -251,8 +310,20 @@ public sealed class RetroactiveClosedForm
             s += _chanPiece[p];
             b += _chanPiece[p + 1];
             a += _chanPiece[p + 2];
-            dSigma[e] -= lambda2 * (b + s * d);
-            loss += a - d * (b + 0.5f * s * d);
+            float g = b + s * d, value = a - d * (b + 0.5f * s * d);
+            int nearFirst = _nearStart[e], nearLeft = _nearStart[e + 1] - nearFirst, r = 0;
+            if (nearLeft > 0)
+            {
+                float abs = MathF.Abs(d);
+                for (; nearLeft > 1; nearLeft -= nearLeft >> 1)
+                    if (_nearU[nearFirst + r + (nearLeft >> 1) - 1] <= abs) r += nearLeft >> 1;
+                if (_nearU[nearFirst + r] <= abs) r++;
+                float saturated = _nearP[nearFirst + e + r], linear = _nearQ[nearFirst + e + r];
+                g += MathF.CopySign(kappa, d) * saturated + d * linear;
+                value -= kappa * abs * saturated - 0.5f * kappa * kappa * r + 0.5f * d * d * linear;
+            }
+            dSigma[e] -= lambda2 * g;
+            loss += value;
         }
         return (loss, refits);
     }
@@ -303,12 +374,12 @@ public sealed class RetroactiveClosedForm
     private void Refit(int e, float d)
     {
         int start = _elemStart[e], end = _elemStart[e + 1];
-        double s = 0, b = 0, a = _elemA[e];
+        double s = 0, b = _elemB[e], a = _elemA[e];
         float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
         if (end > start)
         {
             int k = _elemCursor[e];
-            s = _elemS[e]; b = _elemB[e];
+            s = _elemS[e];
             while (k < end && _elemX[k] <= d) { Cross(ref s, ref b, ref a, _elemX[k], _elemDs[k]); k++; }
             while (k > start && _elemX[k - 1] > d) { k--; Cross(ref s, ref b, ref a, _elemX[k], -_elemDs[k]); }
             _elemCursor[e] = k;
