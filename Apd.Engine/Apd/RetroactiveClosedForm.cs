@@ -27,7 +27,11 @@ public sealed class RetroactiveClosedForm
     private readonly float[] _sigmaStart;          // σ^(t−1), (|σ|)
     private readonly int _breaks;                  // 2T breakpoints per channel
     private readonly int _stride;                  // power of two > 2T: row length of _chanX
+    // Long rows are searched in two levels: the last entry of each block of 16 (one cache line, a small
+    // table), then within the one block. Short rows (≤ 128, where the extra table does not pay) are one block.
+    private readonly int _block, _blockShift;
     private readonly float[] _chanX;               // (Channels, _stride) sorted breakpoints of the channel part, then +∞
+    private readonly float[] _chanTop;             // (Channels, _stride / _block) the last breakpoint of each block of _chanX
     private readonly float[] _chanPiece;           // (Channels, 2T+1, 4) piece coefficients s, b, a (and padding)
     private readonly ushort[] _channelOf;          // (|σ|) output channel of each element
     private readonly int[] _nearStart;             // (|σ|+1) CSR offsets over the non-zero old τ_ie, element-major
@@ -65,11 +69,14 @@ public sealed class RetroactiveClosedForm
 
         _breaks = 2 * T;
         _stride = (int)BitOperations.RoundUpToPowerOf2((uint)_breaks + 1);
+        _block = _stride <= 128 ? _stride : 16;
+        _blockShift = BitOperations.Log2((uint)_block);
         if ((long)channels * _stride > int.MaxValue || (long)channels * (_breaks + 1) * 4 > int.MaxValue)
             throw new ArgumentException($"{weight.Name}: {channels} channels × {T} old tasks exceed the channel tables' 32-bit indexing");
         _chanX = new float[channels * _stride];
         Array.Fill(_chanX, float.PositiveInfinity);
         _chanPiece = new float[channels * (_breaks + 1) * 4];
+        _chanTop = new float[channels * (_stride / _block)];
         var ds = new float[_breaks];
         for (int c = 0; c < channels; c++)
         {
@@ -86,6 +93,7 @@ public sealed class RetroactiveClosedForm
                 ds[2 * i + 1] = m * m;
             }
             xs.Sort(ds.AsSpan(0, _breaks));
+            for (int k = 0; k < _stride / _block; k++) _chanTop[c * (_stride / _block) + k] = _chanX[c * _stride + k * _block + _block - 1];
             int p = c * (_breaks + 1);
             double s = 0, b = kappa * sumM, a = -T * kappa * kappa / 2;
             StorePiece(p, s, b, a);
@@ -222,7 +230,7 @@ public sealed class RetroactiveClosedForm
         int e = start, end = start + count;
         if (Avx2.IsSupported)
         {
-            fixed (float* pSigma = sigma, pGrad = dSigma, pStart = _sigmaStart, pX = _chanX, pPiece = _chanPiece)
+            fixed (float* pSigma = sigma, pGrad = dSigma, pStart = _sigmaStart, pX = _chanX, pTop = _chanTop, pPiece = _chanPiece)
             fixed (float* pLo = _lo, pHi = _hi, pS = _s, pB = _b, pA = _a, pLo2 = _lo2, pHi2 = _hi2, pS2 = _s2, pB2 = _b2, pA2 = _a2)
             fixed (ushort* pChannel = _channelOf)
             fixed (int* pNearStart = _nearStart)
@@ -234,6 +242,7 @@ public sealed class RetroactiveClosedForm
                 var vl = Vector256.Create(lambda2);
                 var half = Vector256.Create(0.5f);
                 var stride = Vector256.Create(_stride);
+                var blocks = Vector256.Create(_stride / _block);
                 var pieces = Vector256.Create(_breaks + 1);
                 for (; e <= end - 8; e += 8)
                 {
@@ -250,11 +259,19 @@ public sealed class RetroactiveClosedForm
                     var a = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pA + e), Avx.LoadVector256(pA2 + e));
 
                     // Channel part: j = #{breakpoints ≤ Δ} by a branch-free binary search, the +∞ padding
-                    // standing in for the entries past 2T.
+                    // standing in for the entries past 2T: first over the blocks' last entries (a small
+                    // table), then within the one block (one cache line).
                     var channel = Avx2.ConvertToVector256Int32(pChannel + e);
+                    var top = channel * blocks;
+                    var jb = Vector256<int>.Zero;
+                    for (int step = _stride / _block >> 1; step > 0; step >>= 1)
+                    {
+                        var x = Avx2.GatherVector256(pTop, top + jb + Vector256.Create(step - 1), 4);
+                        jb += Vector256.LessThanOrEqual(x, d).AsInt32() & Vector256.Create(step);
+                    }
                     var row = channel * stride;
-                    var j = Vector256<int>.Zero;
-                    for (int step = _stride >> 1; step > 0; step >>= 1)
+                    var j = jb << _blockShift;
+                    for (int step = _block >> 1; step > 0; step >>= 1)
                     {
                         var x = Avx2.GatherVector256(pX, row + j + Vector256.Create(step - 1), 4);
                         j += Vector256.LessThanOrEqual(x, d).AsInt32() & Vector256.Create(step);
@@ -303,8 +320,12 @@ public sealed class RetroactiveClosedForm
             refits += RefitIfOutside(e, d);
             bool first = d >= _lo[e] && d < _hi[e];
             float s = first ? _s[e] : _s2[e], b = first ? _b[e] : _b2[e], a = first ? _a[e] : _a2[e];
-            int c = _channelOf[e], row = c * _stride, j = 0;
-            for (int step = _stride >> 1; step > 0; step >>= 1)
+            int c = _channelOf[e], top = c * (_stride / _block), j = 0;
+            for (int step = _stride / _block >> 1; step > 0; step >>= 1)
+                if (_chanTop[top + j + step - 1] <= d) j += step;
+            int row = c * _stride;
+            j <<= _blockShift;
+            for (int step = _block >> 1; step > 0; step >>= 1)
                 if (_chanX[row + j + step - 1] <= d) j += step;
             int p = (c * (_breaks + 1) + j) * 4;
             s += _chanPiece[p];
