@@ -36,7 +36,7 @@ public sealed class RetroactiveClosedForm
     private readonly ushort[] _channelOf;          // (|σ|) output channel of each element
     private readonly int[] _nearStart;             // (|σ|+1) CSR offsets over the non-zero old τ_ie, element-major
     private readonly float[] _nearU;               // (Σ nnz + 1) κ/M_ic of each non-zero old τ_ie, ascending per element, then +∞
-    private readonly float[] _nearP, _nearQ;       // (Σ nnz + |σ|) per element, for r = 0..nnz_e: Σ_{k<r} M_k and Σ_{k≥r} M_k² (k in κ/M order)
+    private readonly float[] _nearPQ;              // (Σ nnz + |σ|, 2) per element, for r = 0..nnz_e: Σ_{k<r} M_k and Σ_{k≥r} M_k² (k in κ/M order), side by side
     private readonly int[] _elemStart;             // (|σ|+1) CSR offsets into the far breakpoints (2 per non-zero)
     private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the far part
     private readonly int[] _elemCursor;            // (|σ|) far breakpoints with x ≤ Δ
@@ -146,16 +146,15 @@ public sealed class RetroactiveClosedForm
             }
         }
         // Near part at |Δ|: the first r = #{κ/M ≤ |Δ|} tasks saturate (M·κ sign Δ), the rest are linear (M²Δ).
-        _nearP = new float[_nearStart[n] + n];
-        _nearQ = new float[_nearStart[n] + n];
+        _nearPQ = new float[2 * (_nearStart[n] + n)];
         for (int e = 0; e < n; e++)
         {
             int start = _nearStart[e], count = _nearStart[e + 1] - start, row = start + e;
             if (count > 1) _nearU.AsSpan(start, count).Sort(nearM.AsSpan(start, count));
             double p = 0, q = 0;
-            for (int k = count - 1; k >= 0; k--) { q += (double)nearM[start + k] * nearM[start + k]; _nearQ[row + k] = (float)q; }
-            for (int k = 0; k < count; k++) { _nearP[row + k] = (float)p; p += nearM[start + k]; }
-            _nearP[row + count] = (float)p;
+            for (int k = count - 1; k >= 0; k--) { q += (double)nearM[start + k] * nearM[start + k]; _nearPQ[2 * (row + k) + 1] = (float)q; }
+            for (int k = 0; k < count; k++) { _nearPQ[2 * (row + k)] = (float)p; p += nearM[start + k]; }
+            _nearPQ[2 * (row + count)] = (float)p;
         }
         _elemCursor = new int[n];
         _channelOf = new ushort[n];
@@ -234,7 +233,7 @@ public sealed class RetroactiveClosedForm
             fixed (float* pLo = _lo, pHi = _hi, pS = _s, pB = _b, pA = _a, pLo2 = _lo2, pHi2 = _hi2, pS2 = _s2, pB2 = _b2, pA2 = _a2)
             fixed (ushort* pChannel = _channelOf)
             fixed (int* pNearStart = _nearStart)
-            fixed (float* pNearU = _nearU, pNearP = _nearP, pNearQ = _nearQ)
+            fixed (float* pNearU = _nearU, pNearPQ = _nearPQ)
             {
                 var vKappa = Vector256.Create(kappa);
                 var negKappa = Vector256.Create(-kappa);
@@ -304,8 +303,8 @@ public sealed class RetroactiveClosedForm
                         var last = Avx2.GatherVector256(pNearU, first + r, 4);
                         r -= Vector256.LessThanOrEqual(last, abs).AsInt32() & Vector256.Equals(left, one);
                         var nearRow = first + r + Vector256.Create(e) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-                        var saturated = Avx2.GatherVector256(pNearP, nearRow, 4);
-                        var linear = Avx2.GatherVector256(pNearQ, nearRow, 4);
+                        var saturated = Avx2.GatherVector256(pNearPQ, nearRow, 8);
+                        var linear = Avx2.GatherVector256(pNearPQ + 1, nearRow, 8);
                         g += Vector256.CopySign(vKappa, d) * saturated + d * linear;
                         value -= vKappa * abs * saturated - halfKappa2 * Vector256.ConvertToSingle(r) + half * d * d * linear;
                     }
@@ -339,7 +338,8 @@ public sealed class RetroactiveClosedForm
                 for (; nearLeft > 1; nearLeft -= nearLeft >> 1)
                     if (_nearU[nearFirst + r + (nearLeft >> 1) - 1] <= abs) r += nearLeft >> 1;
                 if (_nearU[nearFirst + r] <= abs) r++;
-                float saturated = _nearP[nearFirst + e + r], linear = _nearQ[nearFirst + e + r];
+                int at = 2 * (nearFirst + e + r);
+                float saturated = _nearPQ[at], linear = _nearPQ[at + 1];
                 g += MathF.CopySign(kappa, d) * saturated + d * linear;
                 value -= kappa * abs * saturated - 0.5f * kappa * kappa * r + 0.5f * d * d * linear;
             }
