@@ -246,16 +246,30 @@ public sealed class RetroactiveClosedForm
                 for (; e <= end - 8; e += 8)
                 {
                     var d = Avx.LoadVector256(pSigma + e) - Avx.LoadVector256(pStart + e);
-                    var in1 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi + e));
-                    var in2 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo2 + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi2 + e));
-                    if ((in1 | in2).ExtractMostSignificantBits() != 0xFFu)
+                    // Lanes without a non-zero old τ have no far or near part: skip both when all eight do.
+                    bool anyOld = pNearStart[e + 8] != pNearStart[e];
+                    var in1 = anyOld ? Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi + e)) : Vector256<float>.AllBitsSet;
+                    Vector256<float> s, b, a;
+                    if (!anyOld) s = b = a = Vector256<float>.Zero;
+                    else if (in1.ExtractMostSignificantBits() == 0xFFu)
                     {
-                        for (int k = 0; k < 8; k++) refits += RefitIfOutside(e + k, d.GetElement(k));
-                        in1 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi + e));
+                        // The common case: every lane in its newest far piece; slot 2 is not even read.
+                        s = Avx.LoadVector256(pS + e);
+                        b = Avx.LoadVector256(pB + e);
+                        a = Avx.LoadVector256(pA + e);
                     }
-                    var s = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pS + e), Avx.LoadVector256(pS2 + e));
-                    var b = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pB + e), Avx.LoadVector256(pB2 + e));
-                    var a = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pA + e), Avx.LoadVector256(pA2 + e));
+                    else
+                    {
+                        var in2 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo2 + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi2 + e));
+                        if ((in1 | in2).ExtractMostSignificantBits() != 0xFFu)
+                        {
+                            for (int k = 0; k < 8; k++) refits += RefitIfOutside(e + k, d.GetElement(k));
+                            in1 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi + e));
+                        }
+                        s = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pS + e), Avx.LoadVector256(pS2 + e));
+                        b = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pB + e), Avx.LoadVector256(pB2 + e));
+                        a = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pA + e), Avx.LoadVector256(pA2 + e));
+                    }
 
                     // Channel part: j = #{breakpoints ≤ Δ} by a branch-free binary search, the +∞ padding
                     // standing in for the entries past 2T: first over the blocks' last entries (a small
@@ -284,7 +298,7 @@ public sealed class RetroactiveClosedForm
                     var value = a - d * (b + half * s * d);
                     // Near part: + Σ M clamp(ΔM, −κ, κ) and − Σ φ_κ(ΔM) over the element's non-zero old τ,
                     // from r = #{κ/M ≤ |Δ|} (a branch-free search over each lane's own row).
-                    if (pNearStart[e + 8] != pNearStart[e])
+                    if (anyOld)
                     {
                         var first = Avx.LoadVector256(pNearStart + e);
                         var left = Avx.LoadVector256(pNearStart + e + 1) - first;
