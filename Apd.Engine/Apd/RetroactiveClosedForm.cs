@@ -4,10 +4,11 @@
 //   loss_e = λ2 Σ_i φ_κ(τ_ie − Δ_e M_ic)      (φ_κ = Huber: r²/2 for |r| ≤ κ, κ|r| − κ²/2 beyond)
 //   ∂loss/∂σ_e = −λ2 g_e(Δ_e),  g_e(Δ) = Σ_i M_ic · clamp(τ_ie − Δ M_ic, −κ, κ),
 // a continuous piecewise-linear function of Δ, split into three parts:
-//  - channel part Σ_i M_ic clamp(−ΔM_ic, −κ, κ) (every task as if τ_ie = 0): breakpoints ±κ/M_ic shared by
-//    the channel, tabulated once per task; each step the piece of every element is found afresh by a
-//    branch-free binary search of Δ_e in its channel's sorted table (power-of-two padded, 8 elements at a
-//    time with AVX2 gathers): O(log T) independent loads, no per-element state;
+//  - channel part Σ_i M_ic clamp(−ΔM_ic, −κ, κ) (every task as if τ_ie = 0): odd in Δ, with kinks at
+//    |Δ| = κ/M_ic shared by the channel; it is −sign(Δ)κ·Σ_{κ/M ≤ |Δ|} M − Δ·Σ_{κ/M > |Δ|} M², so each
+//    channel keeps its T values κ/M sorted with prefix sums, and each step every element finds its count
+//    afresh by a branch-free binary search of |Δ_e| (power-of-two padded, 8 elements at a time with AVX2
+//    gathers): O(log T) independent loads, no per-element state;
 //  - near part −Σ_{i: τ_ie ≠ 0} M_ic clamp(−ΔM_ic, −κ, κ) (removes those tasks from the channel part): its
 //    kinks ±κ/M sit where Δ lives (this term pins σ near σ^(t−1)), so it is summed directly every step,
 //    one mask value per non-zero old τ, no state;
@@ -25,14 +26,14 @@ public sealed class RetroactiveClosedForm
 {
     private readonly DecompositionGeometry _g;
     private readonly float[] _sigmaStart;          // σ^(t−1), (|σ|)
-    private readonly int _breaks;                  // 2T breakpoints per channel
-    private readonly int _stride;                  // power of two > 2T: row length of _chanX
+    private readonly int _breaks;                  // T kinks |Δ| = κ/M_ic per channel
+    private readonly int _stride;                  // power of two > T: row length of _chanX
     // Long rows are searched in two levels: the last entry of each block of 16 (one cache line, a small
     // table), then within the one block. Short rows (≤ 128, where the extra table does not pay) are one block.
     private readonly int _block, _blockShift;
-    private readonly float[] _chanX;               // (Channels, _stride) sorted breakpoints of the channel part, then +∞
+    private readonly float[] _chanX;               // (Channels, _stride) κ/M_ic ascending, then +∞
     private readonly float[] _chanTop;             // (Channels, _stride / _block) the last breakpoint of each block of _chanX
-    private readonly float[] _chanPiece;           // (Channels, 2T+1, 4) piece coefficients s, b, a (and padding)
+    private readonly float[] _chanPQ;              // (Channels, T+1, 2) for r = 0..T: Σ_{k<r} M_k and Σ_{k≥r} M_k² (k in κ/M order)
     private readonly ushort[] _channelOf;          // (|σ|) output channel of each element
     private readonly int[] _nearStart;             // (|σ|+1) CSR offsets over the non-zero old τ_ie, element-major
     private readonly float[] _nearU;               // (Σ nnz + 1) κ/M_ic of each non-zero old τ_ie, ascending per element, then +∞
@@ -67,41 +68,32 @@ public sealed class RetroactiveClosedForm
         var masks = new float[T * channels];
         for (int i = 0; i < T; i++) weight.Mask(Tasks[i], masks.AsSpan(i * channels, channels));
 
-        _breaks = 2 * T;
+        _breaks = T;
         _stride = (int)BitOperations.RoundUpToPowerOf2((uint)_breaks + 1);
         _block = _stride <= 128 ? _stride : 16;
         _blockShift = BitOperations.Log2((uint)_block);
-        if ((long)channels * _stride > int.MaxValue || (long)channels * (_breaks + 1) * 4 > int.MaxValue)
+        if ((long)channels * _stride > int.MaxValue || (long)channels * (_breaks + 1) * 2 > int.MaxValue)
             throw new ArgumentException($"{weight.Name}: {channels} channels × {T} old tasks exceed the channel tables' 32-bit indexing");
         _chanX = new float[channels * _stride];
         Array.Fill(_chanX, float.PositiveInfinity);
-        _chanPiece = new float[channels * (_breaks + 1) * 4];
+        _chanPQ = new float[channels * (_breaks + 1) * 2];
         _chanTop = new float[channels * (_stride / _block)];
-        var ds = new float[_breaks];
+        var ms = new float[T];
         for (int c = 0; c < channels; c++)
         {
-            Span<float> xs = _chanX.AsSpan(c * _stride, _breaks);
-            double sumM = 0;
+            // Σ_i M clamp(−ΔM, −κ, κ) = −sign(Δ)κ·Σ_{κ/M ≤ |Δ|} M − Δ·Σ_{κ/M > |Δ|} M².
+            Span<float> xs = _chanX.AsSpan(c * _stride, T);
             for (int i = 0; i < T; i++)
             {
-                float m = masks[i * channels + c];
-                sumM += m;
-                // Σ_i M clamp(−ΔM, −κ, κ): slope −M² between −κ/M and +κ/M, flat outside.
-                xs[2 * i] = (float)(-kappa / m);
-                ds[2 * i] = -m * m;
-                xs[2 * i + 1] = (float)(kappa / m);
-                ds[2 * i + 1] = m * m;
+                ms[i] = masks[i * channels + c];
+                xs[i] = (float)(kappa / ms[i]);
             }
-            xs.Sort(ds.AsSpan(0, _breaks));
+            xs.Sort(ms.AsSpan(0, T));
             for (int k = 0; k < _stride / _block; k++) _chanTop[c * (_stride / _block) + k] = _chanX[c * _stride + k * _block + _block - 1];
-            int p = c * (_breaks + 1);
-            double s = 0, b = kappa * sumM, a = -T * kappa * kappa / 2;
-            StorePiece(p, s, b, a);
-            for (int j = 0; j < _breaks; j++)
-            {
-                Cross(ref s, ref b, ref a, xs[j], ds[j]);
-                StorePiece(p + j + 1, s, b, a);
-            }
+            int row = 2 * c * (T + 1);
+            double p = 0, q = 0;
+            for (int k = T - 1; k >= 0; k--) { q += (double)ms[k] * ms[k]; _chanPQ[row + 2 * k + 1] = (float)q; }
+            for (int k = 0; k <= T; k++) { _chanPQ[row + 2 * k] = (float)p; if (k < T) p += ms[k]; }
         }
 
         // Near and far parts over the non-zero τ_ie, stored element-major (CSR): one mask value and two
@@ -229,7 +221,7 @@ public sealed class RetroactiveClosedForm
         int e = start, end = start + count;
         if (Avx2.IsSupported)
         {
-            fixed (float* pSigma = sigma, pGrad = dSigma, pStart = _sigmaStart, pX = _chanX, pTop = _chanTop, pPiece = _chanPiece)
+            fixed (float* pSigma = sigma, pGrad = dSigma, pStart = _sigmaStart, pX = _chanX, pTop = _chanTop, pChanPQ = _chanPQ)
             fixed (float* pLo = _lo, pHi = _hi, pS = _s, pB = _b, pA = _a, pLo2 = _lo2, pHi2 = _hi2, pS2 = _s2, pB2 = _b2, pA2 = _a2)
             fixed (ushort* pChannel = _channelOf)
             fixed (int* pNearStart = _nearStart)
@@ -271,31 +263,31 @@ public sealed class RetroactiveClosedForm
                         a = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pA + e), Avx.LoadVector256(pA2 + e));
                     }
 
-                    // Channel part: j = #{breakpoints ≤ Δ} by a branch-free binary search, the +∞ padding
+                    // Channel part: j = #{κ/M ≤ |Δ|} by a branch-free binary search, the +∞ padding
                     // standing in for the entries past 2T: first over the blocks' last entries (a small
                     // table), then within the one block (one cache line).
+                    var abs = Vector256.Abs(d);
                     var channel = Avx2.ConvertToVector256Int32(pChannel + e);
                     var top = channel * blocks;
                     var jb = Vector256<int>.Zero;
                     for (int step = _stride / _block >> 1; step > 0; step >>= 1)
                     {
                         var x = Avx2.GatherVector256(pTop, top + jb + Vector256.Create(step - 1), 4);
-                        jb += Vector256.LessThanOrEqual(x, d).AsInt32() & Vector256.Create(step);
+                        jb += Vector256.LessThanOrEqual(x, abs).AsInt32() & Vector256.Create(step);
                     }
                     var row = channel * stride;
                     var j = jb << _blockShift;
                     for (int step = _block >> 1; step > 0; step >>= 1)
                     {
                         var x = Avx2.GatherVector256(pX, row + j + Vector256.Create(step - 1), 4);
-                        j += Vector256.LessThanOrEqual(x, d).AsInt32() & Vector256.Create(step);
+                        j += Vector256.LessThanOrEqual(x, abs).AsInt32() & Vector256.Create(step);
                     }
-                    var piece = (channel * pieces + j) << 2;
-                    s += Avx2.GatherVector256(pPiece, piece, 4);
-                    b += Avx2.GatherVector256(pPiece + 1, piece, 4);
-                    a += Avx2.GatherVector256(pPiece + 2, piece, 4);
-
-                    var g = b + s * d;
-                    var value = a - d * (b + half * s * d);
+                    var at = (channel * pieces + j) << 1;
+                    var saturatedAll = Avx2.GatherVector256(pChanPQ, at, 4);
+                    var linearAll = Avx2.GatherVector256(pChanPQ + 1, at, 4);
+                    var g = b + s * d - (Vector256.CopySign(vKappa, d) * saturatedAll + d * linearAll);
+                    var value = a - d * (b + half * s * d)
+                        + vKappa * abs * saturatedAll - halfKappa2 * Vector256.ConvertToSingle(j) + half * d * d * linearAll;
                     // Near part: + Σ M clamp(ΔM, −κ, κ) and − Σ φ_κ(ΔM) over the element's non-zero old τ,
                     // from r = #{κ/M ≤ |Δ|} (a branch-free search over each lane's own row).
                     if (anyOld)
@@ -304,7 +296,6 @@ public sealed class RetroactiveClosedForm
                         var left = Avx.LoadVector256(pNearStart + e + 1) - first;
                         int longest = 0;
                         for (int k = 0; k < 8; k++) longest = Math.Max(longest, left.GetElement(k));
-                        var abs = Vector256.Abs(d);
                         var r = Vector256<int>.Zero;
                         var one = Vector256.Create(1);
                         for (; longest > 1; longest -= longest >> 1)
@@ -333,18 +324,18 @@ public sealed class RetroactiveClosedForm
             refits += RefitIfOutside(e, d);
             bool first = d >= _lo[e] && d < _hi[e];
             float s = first ? _s[e] : _s2[e], b = first ? _b[e] : _b2[e], a = first ? _a[e] : _a2[e];
+            float absD = MathF.Abs(d);
             int c = _channelOf[e], top = c * (_stride / _block), j = 0;
             for (int step = _stride / _block >> 1; step > 0; step >>= 1)
-                if (_chanTop[top + j + step - 1] <= d) j += step;
+                if (_chanTop[top + j + step - 1] <= absD) j += step;
             int row = c * _stride;
             j <<= _blockShift;
             for (int step = _block >> 1; step > 0; step >>= 1)
-                if (_chanX[row + j + step - 1] <= d) j += step;
-            int p = (c * (_breaks + 1) + j) * 4;
-            s += _chanPiece[p];
-            b += _chanPiece[p + 1];
-            a += _chanPiece[p + 2];
-            float g = b + s * d, value = a - d * (b + 0.5f * s * d);
+                if (_chanX[row + j + step - 1] <= absD) j += step;
+            int pq = 2 * (c * (_breaks + 1) + j);
+            float saturatedAll = _chanPQ[pq], linearAll = _chanPQ[pq + 1];
+            float g = b + s * d - (MathF.CopySign(kappa, d) * saturatedAll + d * linearAll);
+            float value = a - d * (b + 0.5f * s * d) + kappa * absD * saturatedAll - 0.5f * kappa * kappa * j + 0.5f * d * d * linearAll;
             int nearFirst = _nearStart[e], nearLeft = _nearStart[e + 1] - nearFirst, r = 0;
             if (nearLeft > 0)
             {
@@ -381,13 +372,6 @@ public sealed class RetroactiveClosedForm
                 dense[e] = ProxL1.Scalar(dense[e] - (sigma[e] - _sigmaStart[e]) * mask[_g.ChannelOf(e)], kappa);
             Weight.ReplaceStoredTau(task, SparseTau.FromDense(dense));
         }
-    }
-
-    private void StorePiece(int piece, double s, double b, double a)
-    {
-        _chanPiece[4 * piece] = (float)s;
-        _chanPiece[4 * piece + 1] = (float)b;
-        _chanPiece[4 * piece + 2] = (float)a;
     }
 
     private static void Cross(ref double s, ref double b, ref double a, double x, double ds)
