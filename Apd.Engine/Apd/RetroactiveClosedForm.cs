@@ -175,7 +175,7 @@ public sealed class RetroactiveClosedForm
     /// <summary>σ^(t−1), the shared weights when this term was built.</summary>
     public ReadOnlySpan<float> SigmaAtStart => _sigmaStart;
 
-    /// <summary>Element-part pieces re-fitted since construction (Δ_e left both cached pieces): the cost of the exact fix-ups.</summary>
+    /// <summary>Far-part pieces re-fitted since construction (Δ_e left both cached pieces): the cost of the exact fix-ups.</summary>
     public long Refits { get; private set; }
 
     /// <summary>dσ −= λ2·g(σ − σ^(t−1)) (accumulates); returns the term's value λ2 Σ φ_κ.</summary>
@@ -264,7 +264,7 @@ public sealed class RetroactiveClosedForm
                     }
 
                     // Channel part: j = #{κ/M ≤ |Δ|} by a branch-free binary search, the +∞ padding
-                    // standing in for the entries past 2T: first over the blocks' last entries (a small
+                    // standing in for the entries past T: first over the blocks' last entries (a small
                     // table), then within the one block (one cache line).
                     var abs = Vector256.Abs(d);
                     var channel = Avx2.ConvertToVector256Int32(pChannel + e);
