@@ -8,6 +8,13 @@ internal static class FiniteDifference
         double h = 1e-6, double atol = 1e-7, double rtol = 1e-5)
     {
         Assert.That(analytical, Has.Length.EqualTo(parameter.Length), what);
+        double[] numeric = Numeric(parameter, loss, h);
+        Close.Assert(analytical, numeric, atol, rtol, $"{what} (analytical vs central difference)");
+    }
+
+    /// <summary>Central difference of <paramref name="loss"/> with respect to every element of <paramref name="parameter"/>.</summary>
+    public static double[] Numeric(double[] parameter, Func<double> loss, double h = 1e-6)
+    {
         var numeric = new double[parameter.Length];
         for (int i = 0; i < parameter.Length; i++)
         {
@@ -19,7 +26,7 @@ internal static class FiniteDifference
             parameter[i] = keep;
             numeric[i] = (plus - minus) / (2 * h);
         }
-        Close.Assert(analytical, numeric, atol, rtol, $"{what} (analytical vs central difference)");
+        return numeric;
     }
 
     /// <summary>Σ gy ⊙ y: the loss whose gradient with respect to y is the (random) upstream gradient gy.</summary>
