@@ -7,7 +7,7 @@ using BenchmarkDotNet.Attributes;
 namespace Apd.Benchmarks.Apd;
 
 [MemoryDiagnoser(false)]
-[WarmupCount(2), IterationCount(8), InvocationCount(1)]
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8, invocationCount: 1)]
 public class ApdStepBenchmarks
 {
     private ApdTrainingStep _step = null!;

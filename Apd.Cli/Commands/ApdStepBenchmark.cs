@@ -13,13 +13,15 @@ namespace Apd.Cli.Commands;
 public sealed class ApdStepBenchmark : IBenchmark
 {
     public string Name => "apd-step";
-    public string Summary => "APD training step vs learned tasks [--tasks 1,10,50,1000] [--density 0.02] [--steps 10] [--warmup 3] [--peer] [--peer-tasks 1,10,50] [--json FILE]";
+    public string Summary => "APD training step vs learned tasks [--tasks 1,10,50,1000] [--density 0.02] [--l1-old 4e-4] [--steps 10] [--warmup 3] [--peer] [--peer-tasks 1,10,50] [--json FILE]";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var cli = new CliArgs(args, "peer");
         int[] tasks = Ints(cli.String("tasks", "1,10,50,1000"), "tasks");
         double density = cli.Double("density", 0.02);
+        var objective = new ApdObjectiveOptions();
+        objective = objective with { RetroactiveL1 = cli.Double("l1-old", objective.RetroactiveL1) };
         int steps = cli.Int("steps", 10), warmup = cli.Int("warmup", 3), seed = cli.Int("seed", 1);
         bool peer = cli.Flag("peer");
         int[] peerTasks = Ints(cli.String("peer-tasks", string.Join(",", tasks.Where(t => t <= 50))), "peer-tasks");
@@ -30,7 +32,7 @@ public sealed class ApdStepBenchmark : IBenchmark
         if (!(density >= 0 && density <= 0.5)) throw new CliUsageException("--density must be in [0, 0.5]");
 
         stdout.WriteLine($"machine: {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical cores, load {SystemInfo.LoadAverage()}");
-        stdout.WriteLine($"APD LeNet step, 3×32×32, batch 100, τ_i density {density}, median of {steps} interleaved rounds after {warmup} warm-up steps");
+        stdout.WriteLine($"APD LeNet step, 3×32×32, batch 100, τ_i density {density}, κ = λ1_old/λ2 = {objective.Kappa:G3}, median of {steps} interleaved rounds after {warmup} warm-up steps");
         stdout.WriteLine("×first = median over rounds of (this step / the first task count's step in the same round)");
         stdout.WriteLine($"{"tasks",6}{"step ms",10}{"min ms",9}{"×first",9}{"build s",9}{"refits/step",13}{"terms ms",10}");
         // Build every scenario first, then interleave their timed steps round by round, so that the
@@ -40,15 +42,22 @@ public sealed class ApdStepBenchmark : IBenchmark
         foreach (int t in tasks)
         {
             var clock = Stopwatch.StartNew();
-            benches.Add(new ApdTrainingStep(() => ApdNetwork.LeNet(3, 32, 32, seed), t, density, 100, 10, new ApdObjectiveOptions(), seed));
+            benches.Add(new ApdTrainingStep(() => ApdNetwork.LeNet(3, 32, 32, seed), t, density, 100, 10, objective, seed));
             builds.Add(clock.Elapsed.TotalSeconds);
             for (int i = 0; i < warmup; i++) benches[^1].Step();
         }
+        var plain = new PlainLeNetStep(seed);
+        for (int i = 0; i < warmup; i++) plain.Step();
+        var plainSamples = new List<double>();
         long[] refitsBefore = benches.Select(b => b.Refits).ToArray();
         var samples = benches.Select(_ => new List<double>()).ToArray();
         var terms = benches.Select(_ => new List<double>()).ToArray();
         var ratios = benches.Select(_ => new List<double>()).ToArray();
         for (int round = 0; round < steps; round++)
+        {
+            long plainStart = Stopwatch.GetTimestamp();
+            plain.Step();
+            plainSamples.Add(Stopwatch.GetElapsedTime(plainStart).TotalMilliseconds);
             for (int k = 0; k < benches.Count; k++)
             {
                 long start = Stopwatch.GetTimestamp();
@@ -57,6 +66,7 @@ public sealed class ApdStepBenchmark : IBenchmark
                 terms[k].Add(benches[k].LastTermsMilliseconds);
                 ratios[k].Add(samples[k][^1] / samples[0][^1]);
             }
+        }
         var results = new List<JsonObject>();
         double? first = Median(samples[0]);
         for (int k = 0; k < benches.Count; k++)
@@ -75,6 +85,8 @@ public sealed class ApdStepBenchmark : IBenchmark
                 ["terms_ms"] = Math.Round(Median(terms[k]), 2),
             });
         }
+        double plainMedian = Median(plainSamples);
+        stdout.WriteLine($"plain LeNet step (same rounds, no decomposition): {plainMedian:F1} ms; APD {tasks[0]}-task step / plain: {Median(samples[0]) / plainMedian:F2}");
         benches.Clear();
         GC.Collect();
 
@@ -92,6 +104,7 @@ public sealed class ApdStepBenchmark : IBenchmark
             {
                 ["results"] = new JsonArray([.. results]),
                 ["density"] = density,
+                ["plain_lenet_step_ms"] = Math.Round(plainMedian, 2),
                 ["steps"] = steps,
                 ["machine"] = new JsonObject { ["cpu"] = SystemInfo.CpuModel(), ["load"] = SystemInfo.LoadAverage() },
             };
@@ -100,6 +113,36 @@ public sealed class ApdStepBenchmark : IBenchmark
             stdout.WriteLine($"wrote {jsonPath}");
         }
         return 0;
+    }
+
+    /// <summary>The same step on the plain multi-head LeNet (no decomposition): the baseline APD's own cost is read against.</summary>
+    private sealed class PlainLeNetStep
+    {
+        private readonly Apd.Engine.Layers.MultiHeadNetwork _net;
+        private readonly Apd.Engine.Optim.Adam _adam;
+        private readonly IReadOnlyList<Apd.Engine.Tensors.Parameter> _parameters;
+        private readonly float[] _x = new float[100 * 3 * 32 * 32], _logits = new float[1000], _dLogits = new float[1000];
+        private readonly int[] _labels = new int[100];
+
+        public PlainLeNetStep(int seed)
+        {
+            _net = Apd.Engine.Layers.LeNet.Create(3, 32, 32, seed);
+            _net.BeginTask(0, 10);
+            _parameters = _net.TrainableParameters(0);
+            _adam = new Apd.Engine.Optim.Adam(_parameters);
+            var rng = new Random(seed);
+            for (int i = 0; i < _x.Length; i++) _x[i] = (float)rng.NextDouble();
+            for (int i = 0; i < _labels.Length; i++) _labels[i] = rng.Next(10);
+        }
+
+        public void Step()
+        {
+            foreach (var p in _parameters) p.ZeroGrad();
+            _net.Forward(0, _x, 100, _logits);
+            Apd.Engine.Kernels.SoftmaxCrossEntropy.Forward<float>(_logits, _labels, _dLogits, 100, 10);
+            _net.Backward(0, _dLogits, 100);
+            _adam.Step(1e-3f);
+        }
     }
 
     private static JsonNode? RunPeer(string script, int[] tasks, double density, int steps, int warmup, TextWriter stdout)

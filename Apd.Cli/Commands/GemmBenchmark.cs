@@ -1,5 +1,6 @@
 // `apd bench gemm`: GFLOP/s of every available GEMM provider on the engine's shapes at 1 and 2 threads,
-// median of several timed runs, providers interleaved run by run so machine load hits them alike;
+// median of several timed runs, providers interleaved run by run so machine load hits them alike
+// (with a pause between providers at 2+ threads so one library's spinning idle threads do not slow the other);
 // prints the managed/OpenBLAS ratio per shape. --json FILE writes {"results": [{provider, threads, m, k, n, ta, tb, gflops}]}.
 using System.Diagnostics;
 using System.Globalization;
@@ -11,7 +12,7 @@ namespace Apd.Cli.Commands;
 public sealed class GemmBenchmark : IBenchmark
 {
     public string Name => "gemm";
-    public string Summary => "GEMM GFLOP/s per provider on the engine's shapes [--quick] [--runs N] [--threads 1,2] [--providers managed,openblas,mkl] [--json FILE]";
+    public string Summary => "GEMM GFLOP/s per provider on the engine's shapes [--quick] [--runs N] [--min-ms T] [--pause-ms P] [--threads 1,2] [--providers managed,openblas,mkl,mathnet] [--shapes MxKxN:NT,...] [--json FILE]";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -23,6 +24,8 @@ public sealed class GemmBenchmark : IBenchmark
             .Select(s => int.TryParse(s, out int t) && t > 0 ? t : throw new CliUsageException($"--threads expects a list like 1,2, got '{s}'")).ToArray();
         string[] wanted = cli.String("providers", "managed,openblas,mkl").Split(',', StringSplitOptions.RemoveEmptyEntries);
         string? jsonPath = cli.String("json");
+        int pauseMs = cli.Int("pause-ms", 150);
+        IReadOnlyList<GemmShape> shapes = cli.String("shapes") is { } list ? ParseShapes(list) : GemmShape.Engine;
         cli.RejectUnknown();
         if (runs < 1) throw new CliUsageException("--runs must be at least 1");
 
@@ -36,7 +39,8 @@ public sealed class GemmBenchmark : IBenchmark
                 if (native is null) stdout.WriteLine($"note: {name} not available ({reason})");
                 else providers.Add(native);
             }
-            else throw new CliUsageException($"unknown provider '{name}' (managed, openblas, mkl)");
+            else if (name == "mathnet") providers.Add(new MathNetBlas());
+            else throw new CliUsageException($"unknown provider '{name}' (managed, openblas, mkl, mathnet)");
         }
         if (providers.Count == 0) throw new CliUsageException("no provider to benchmark");
 
@@ -51,7 +55,7 @@ public sealed class GemmBenchmark : IBenchmark
         stdout.WriteLine(ratio ? "  managed/openblas" : "");
 
         var results = new List<Result>();
-        foreach (var shape in GemmShape.Engine)
+        foreach (var shape in shapes)
         {
             var data = new Operands(shape);
             foreach (int threads in threadCounts)
@@ -62,7 +66,16 @@ public sealed class GemmBenchmark : IBenchmark
                 int[] reps = providers.Select(p => RepetitionsFor(p, data, minSeconds)).ToArray();
                 for (int r = 0; r < runs; r++)
                     for (int i = 0; i < providers.Count; i++)
+                    {
+                        // Let the previous provider's idle threads stop spinning (OpenBLAS's spin for ~2^28 cycles,
+                        // the managed ones for 2 ms) so they do not take cycles from the one being timed.
+                        if (threads > 1 && providers.Count > 1 && pauseMs > 0)
+                        {
+                            Thread.Sleep(pauseMs);
+                            Time(providers[i], data, 0.0); // untimed: wakes the provider's threads
+                        }
                         samples[i].Add(shape.Flops * reps[i] / Time(providers[i], data, reps[i]) / 1e9);
+                    }
                 stdout.Write($"{shape,-22}{threads,4}");
                 double? managed = null, openblas = null;
                 for (int i = 0; i < providers.Count; i++)
@@ -145,6 +158,17 @@ public sealed class GemmBenchmark : IBenchmark
             reps = (int)Math.Min(1 << 20, Math.Max(reps * 2, reps * 1.2 * minSeconds / Math.Max(t, 1e-7)));
         }
     }
+
+    // "20x50000x75:NT,1024x1024x1024" — M×K×N, then op(A) op(B) (default NN).
+    private static GemmShape[] ParseShapes(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(item =>
+    {
+        string[] parts = item.Split(':');
+        int[] d = parts[0].Split('x').Select(x => int.TryParse(x, out int v) && v > 0 ? v : -1).ToArray();
+        string ops = parts.Length > 1 ? parts[1].ToUpperInvariant() : "NN";
+        if (d.Length != 3 || d.Any(v => v < 0) || ops.Length != 2 || ops.Any(o => o is not ('N' or 'T')))
+            throw new CliUsageException($"--shapes expects MxKxN[:NN|NT|TN|TT] items, got '{item}'");
+        return new GemmShape(d[0], d[1], d[2], ops[0] == 'T' ? Transpose.Yes : Transpose.No, ops[1] == 'T' ? Transpose.Yes : Transpose.No);
+    }).ToArray();
 
     private static double Median(List<double> xs)
     {

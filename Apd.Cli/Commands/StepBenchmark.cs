@@ -17,7 +17,7 @@ namespace Apd.Cli.Commands;
 public sealed class StepBenchmark : IBenchmark
 {
     public string Name => "step";
-    public string Summary => "LeNet train step (batch 100, Adam) and inference (batch 100, 1) [--steps N] [--threads T] [--conv-workers W] [--layers] [--workload lenet-cifar|lenet-fmnist] [--peer] [--json FILE]";
+    public string Summary => "LeNet train step (batch 100, Adam) and inference (batch 100, 1) [--steps N] [--threads T] [--conv-workers W] [--conv-group-kb K] [--layers] [--workload lenet-cifar|lenet-fmnist] [--peer] [--json FILE]";
 
     private static readonly (string Name, int C, int H, int W)[] Workloads = [("lenet-cifar", 3, 32, 32), ("lenet-fmnist", 1, 28, 28)];
 
@@ -28,6 +28,7 @@ public sealed class StepBenchmark : IBenchmark
         int warmup = cli.Int("warmup", 3);
         int threads = cli.Int("threads", 2);
         int convWorkers = cli.Int("conv-workers", threads);
+        int groupKb = cli.Int("conv-group-kb", -1);
         string workload = cli.String("workload", "all");
         bool peer = cli.Flag("peer");
         bool layers = cli.Flag("layers");
@@ -41,6 +42,7 @@ public sealed class StepBenchmark : IBenchmark
         BlasProvider.Threads = threads;
         if (convWorkers < 1) throw new CliUsageException("--conv-workers must be positive");
         BatchParallel.MaxWorkers = convWorkers;
+        if (groupKb > 0) Conv2dLayer.GroupElements = groupKb * 1024 / sizeof(float);
         string loadBefore = SystemInfo.LoadAverage();
         stdout.WriteLine($"machine: {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical cores, load {loadBefore}");
         stdout.WriteLine($"  {BlasProvider.Current.Describe()}; conv batch split over {convWorkers} worker(s)");
@@ -161,14 +163,22 @@ public sealed class StepBenchmark : IBenchmark
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"adam step",-14}{"",10}{a,10:F2}{"",10}{ac,10:F2}"));
         stdout.WriteLine($"{name}: per-layer Infer at batch 1, median µs");
         double total1 = 0;
-        for (int i = 0; i < layers.Length; i++)
+        BlasGemm.SerialOnThisThread = true; // as MultiHeadNetwork.Predict runs a batch of 1
+        try
         {
-            var layer = layers[i];
-            float[] x = acts[i][..layer.InputSize], y = new float[layer.OutputSize];
-            var one = new LayerPass(0, 1);
-            double t = MedianMs(() => layer.Infer(one, x, y), 20, 400) * 1000;
-            total1 += t;
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {layer.Name,-14}{t,10:F1}"));
+            for (int i = 0; i < layers.Length; i++)
+            {
+                var layer = layers[i];
+                float[] x = acts[i][..layer.InputSize], y = new float[layer.OutputSize];
+                var one = new LayerPass(0, 1);
+                double t = MedianMs(() => layer.Infer(one, x, y), 20, 400) * 1000;
+                total1 += t;
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {layer.Name,-14}{t,10:F1}"));
+            }
+        }
+        finally
+        {
+            BlasGemm.SerialOnThisThread = false;
         }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"total",-14}{total1,10:F1}"));
     }

@@ -91,15 +91,24 @@ public static class TaskBuilders
     {
         int plane = data.Height * data.Width;
         if (permutation.Length != plane) throw new ArgumentException($"permutation has {permutation.Length} entries, an image plane has {plane}", nameof(permutation));
-        var result = new float[data.Images.Length];
-        ReadOnlySpan<float> src = data.Images;
-        int planes = data.Count * data.Channels;
-        for (int q = 0; q < planes; q++)
+        var map = permutation.ToArray();
+        var seen = new bool[plane];
+        foreach (int v in map)
         {
-            var s = src.Slice(q * plane, plane);
-            var d = result.AsSpan(q * plane, plane);
-            for (int p = 0; p < plane; p++) d[p] = s[permutation[p]];
+            if ((uint)v >= (uint)plane || seen[v]) throw new ArgumentException($"not a permutation of 0..{plane - 1}: {v} is out of range or repeated", nameof(permutation));
+            seen[v] = true;
         }
+        var result = new float[data.Images.Length];
+        var src = data.Images;
+        ForEachPlaneRange(data.Count * data.Channels, (first, end) =>
+        {
+            for (int q = first; q < end; q++)
+            {
+                var s = src.AsSpan(q * plane, plane);
+                var d = result.AsSpan(q * plane, plane);
+                for (int p = 0; p < plane; p++) d[p] = s[map[p]];
+            }
+        });
         return new LabeledImages(result, (int[])data.Labels.Clone(), data.Channels, data.Height, data.Width, data.Classes);
     }
 
@@ -116,7 +125,8 @@ public static class TaskBuilders
         double theta = degrees * Math.PI / 180.0;
         double cos = Math.Cos(theta), sin = Math.Sin(theta);
         double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
-        // Precompute per output pixel: the four source indices (or −1) and bilinear weights.
+        // Precompute per output pixel the four source indices and bilinear weights; a tap outside the
+        // source gets index 0 and weight 0, so the sampling loop has no branch.
         var index = new int[plane * 4];
         var weight = new float[plane * 4];
         for (int y = 0; y < h; y++)
@@ -136,31 +146,36 @@ public static class TaskBuilders
             }
         }
         var result = new float[data.Images.Length];
-        ReadOnlySpan<float> src = data.Images;
-        int planes = data.Count * data.Channels;
-        for (int q = 0; q < planes; q++)
+        var src = data.Images;
+        ForEachPlaneRange(data.Count * data.Channels, (first, end) =>
         {
-            var s = src.Slice(q * plane, plane);
-            var d = result.AsSpan(q * plane, plane);
-            for (int p = 0; p < plane; p++)
+            for (int q = first; q < end; q++)
             {
-                int o = p * 4;
-                float v = 0;
-                for (int t = 0; t < 4; t++)
+                var s = src.AsSpan(q * plane, plane);
+                var d = result.AsSpan(q * plane, plane);
+                for (int p = 0; p < plane; p++)
                 {
-                    int i = index[o + t];
-                    if (i >= 0) v += weight[o + t] * s[i];
+                    int o = p * 4;
+                    d[p] = 0f + weight[o] * s[index[o]] + weight[o + 1] * s[index[o + 1]] + weight[o + 2] * s[index[o + 2]] + weight[o + 3] * s[index[o + 3]];
                 }
-                d[p] = v;
             }
-        }
+        });
         return new LabeledImages(result, (int[])data.Labels.Clone(), data.Channels, data.Height, data.Width, data.Classes);
+    }
+
+    /// <summary>Runs body(first, end) over [0, planes) in chunks, in parallel; each plane is written by one chunk only,
+    /// so the result does not depend on scheduling.</summary>
+    private static void ForEachPlaneRange(int planes, Action<int, int> body)
+    {
+        const int chunk = 512;
+        int chunks = (planes + chunk - 1) / chunk;
+        Parallel.For(0, chunks, c => body(c * chunk, Math.Min(planes, (c + 1) * chunk)));
     }
 
     private static void SetTap(int[] index, float[] weight, int slot, int x, int y, double wgt, int w, int h)
     {
         bool inside = (uint)x < (uint)w && (uint)y < (uint)h && wgt > 0;
-        index[slot] = inside ? y * w + x : -1;
+        index[slot] = inside ? y * w + x : 0;
         weight[slot] = inside ? (float)wgt : 0f;
     }
 

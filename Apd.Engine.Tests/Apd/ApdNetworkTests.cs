@@ -82,6 +82,8 @@ public class ApdNetworkTests
             }
         var thetaBefore = ThetaOfAll(net);
         var capacityBefore = net.Capacity();
+        var zerosBefore = net.Weights.SelectMany(w => net.LearnedTasks.Select(t =>
+            ($"{w.Name} task {t}", w.StoredTau(t).ToDense().Select((v, e) => (v, e)).Where(p => p.v == 0).Select(p => p.e).ToArray()))).ToList();
         const double beta = 1e-2;
 
         var report = HierarchicalConsolidation.Consolidate(net, groups: 2, tolerance: beta, seed: 11);
@@ -93,6 +95,10 @@ public class ApdNetworkTests
         foreach (var (key, theta) in thetaBefore)
             for (int e = 0; e < theta.Length; e++)
                 Assert.That(Math.Abs(thetaAfter[key][e] - theta[e]), Is.LessThanOrEqualTo(beta / 2 + 1e-6), $"{key} element {e}");
+        // A task with τ_i,e = 0 never receives a shared value there: its θ_i,e is untouched.
+        foreach (var (key, zeros) in zerosBefore)
+            foreach (int e in zeros)
+                Assert.That(thetaAfter[key][e], Is.EqualTo(thetaBefore[key][e]).Within(1e-6), $"{key} element {e} had τ = 0");
 
         // Consolidating again (hierarchically, with σ̃ folded back first) is deterministic and still within tolerance.
         var again = Learned(6, seed: 5, density: 0.5);

@@ -26,7 +26,7 @@ public abstract class GemmProviderTests
     [
         (1, 1, 1), (1, 7, 1), (5, 3, 1), (17, 129, 33), (13, 31, 40), (12, 32, 16), (25, 65, 7),
         (100, 80, 397), (37, 333, 61), (130, 200, 150), (64, 700, 50), (3, 1000, 3), (1, 300, 300), (300, 1, 200),
-        (20, 64, 40), (30, 1024, 50), (250, 96, 70), (6, 35, 20), (4, 20, 30), (3, 5, 7), (2, 50, 40),
+        (20, 64, 40), (30, 1024, 50), (250, 96, 70), (6, 35, 20), (4, 20, 30), (3, 5, 7), (2, 50, 40), (3100, 40, 3),
     ];
 
     [Test]
@@ -65,6 +65,9 @@ public abstract class GemmProviderTests
                 CheckSgemm(Transpose.No, Transpose.No, 200, 300, 400, 1f, 0f, 0, 7 + threads);
                 CheckSgemm(Transpose.Yes, Transpose.Yes, 97, 411, 389, 0.5f, 2f, 2, 17 + threads);
                 CheckSgemm(Transpose.Yes, Transpose.No, 23, 1030, 100, 1f, 1f, 0, 27 + threads);
+                // Few tiles over a long K: the threads split K and add their partial products.
+                CheckSgemm(Transpose.No, Transpose.Yes, 20, 75, 1600, 1f, 0f, 0, 37 + threads);
+                CheckSgemm(Transpose.Yes, Transpose.No, 9, 40, 6000, -0.5f, 0.25f, 3, 47 + threads);
             }
         }
         finally

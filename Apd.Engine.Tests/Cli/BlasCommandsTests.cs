@@ -49,6 +49,21 @@ public class BlasCommandsTests
         }
     }
 
+    [TestCase(Transpose.No, Transpose.No), TestCase(Transpose.No, Transpose.Yes), TestCase(Transpose.Yes, Transpose.No), TestCase(Transpose.Yes, Transpose.Yes)]
+    public void MathNet_benchmark_adapter_computes_the_row_major_product(Transpose ta, Transpose tb)
+    {
+        const int m = 7, n = 11, k = 5;
+        var rng = new Random(9);
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        int lda = ta == Transpose.No ? k : m, ldb = tb == Transpose.No ? n : k;
+        var actual = new float[m * n];
+        var expected = new float[m * n];
+        new global::Apd.Cli.Commands.MathNetBlas().Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, actual, n);
+        global::Apd.Engine.Kernels.Reference.GemmReference.Gemm(ta == Transpose.Yes, tb == Transpose.Yes, m, n, k, 1f, a, lda, b, ldb, 0f, expected, n);
+        Assert.That(actual, Is.EqualTo(expected).Within(1e-5f));
+    }
+
     [Test]
     public void Unknown_benchmark_and_unknown_option_are_usage_errors()
     {

@@ -88,6 +88,14 @@ public sealed class TaskBuildersTests
     }
 
     [Test]
+    public void A_non_permutation_is_rejected()
+    {
+        var data = Random(1, 1, 2, 2, 5);
+        Assert.Throws<ArgumentException>(() => TaskBuilders.PermutePixels(data, [0, 1, 1, 3]));
+        Assert.Throws<ArgumentException>(() => TaskBuilders.PermutePixels(data, [0, 1, 2, 4]));
+    }
+
+    [Test]
     public void Stratified_split_holds_out_the_fraction_of_every_class_deterministically()
     {
         var data = Random(200, 1, 2, 4, 6);

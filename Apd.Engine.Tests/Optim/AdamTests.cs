@@ -132,4 +132,31 @@ public sealed class AdamTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam([p]).Step(-1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam([p]).Step(float.NaN));
     }
+    [Category("Kernels")]
+    [TestCase(0f, 300_017), TestCase(1e-2f, 300_017), TestCase(0f, 37)]
+    public void Vector_and_chunked_update_is_bit_identical_to_the_scalar_formula(float weightDecay, int length)
+    {
+        var rng = new Random(5);
+        var p = new Parameter("p", length);
+        for (int i = 0; i < length; i++) p.Value[i] = (float)(rng.NextDouble() * 2 - 1);
+        float[] expected = (float[])p.Value.Clone(), m = new float[length], v = new float[length];
+        var adam = new Adam([p], weightDecay: weightDecay);
+        for (int step = 1; step <= 3; step++)
+        {
+            for (int i = 0; i < length; i++) p.Grad[i] = (float)(rng.NextDouble() * 2 - 1) * (i % 7 == 0 ? 1e-4f : 1f);
+            adam.Step(1e-3f);
+            float stepSize = (float)(1e-3f / (1.0 - Math.Pow(0.9f, step)));
+            float bias2Sqrt = (float)Math.Sqrt(1.0 - Math.Pow(0.999f, step));
+            for (int i = 0; i < length; i++)
+            {
+                float g = weightDecay == 0f ? p.Grad[i] : p.Grad[i] + weightDecay * expected[i];
+                m[i] = m[i] * 0.9f + (1f - 0.9f) * g;
+                v[i] = v[i] * 0.999f + (1f - 0.999f) * g * g;
+                expected[i] -= stepSize * (m[i] / (MathF.Sqrt(v[i]) / bias2Sqrt + 1e-8f));
+            }
+            for (int i = 0; i < length; i++)
+                if (BitConverter.SingleToInt32Bits(p.Value[i]) != BitConverter.SingleToInt32Bits(expected[i]))
+                    Assert.Fail($"step {step}, element {i}: {p.Value[i]:R} vs scalar {expected[i]:R}");
+        }
+    }
 }

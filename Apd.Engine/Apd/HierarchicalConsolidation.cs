@@ -1,8 +1,9 @@
 // Hierarchical knowledge consolidation (every s tasks): per decomposed layer, fold any existing σ̃_g back
 // into its tasks' τ_i, K-means (k groups, k-means++ seeding from a seed) over the τ_i, and in each group
-// move every element on which at least two members are non-zero and all members agree within β
-// (max − min ≤ β, zeros included) into σ̃_g = (max + min)/2, zeroing it in every member's τ_i.
-// θ_i = σ⊙M_i + σ̃_g + τ_i therefore moves by at most β/2 per element, and capacity can only drop.
+// move every element on which every member is non-zero and all members agree within β (max − min ≤ β)
+// into σ̃_g = (max + min)/2, zeroing it in every member's τ_i. A member with τ_i,e = 0 keeps the element
+// out of σ̃_g: it needed no task-specific value there, and spreading the others' values onto it would
+// shift its θ_i in bulk. θ_i = σ⊙M_i + σ̃_g + τ_i moves by at most β/2 per element; capacity can only drop.
 namespace Apd.Engine.Decomposition;
 
 public static class HierarchicalConsolidation
@@ -52,18 +53,18 @@ public static class HierarchicalConsolidation
             for (int e = 0; e < n; e++)
             {
                 float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
-                int nonZero = 0;
+                bool allNonZero = true;
                 foreach (int i in members)
                 {
                     float x = dense[i][e];
-                    if (x != 0) nonZero++;
+                    allNonZero &= x != 0;
                     lo = Math.Min(lo, x);
                     hi = Math.Max(hi, x);
                 }
-                if (nonZero < 2 || hi - lo > tolerance) continue;
+                if (!allNonZero || hi - lo > tolerance) continue;
                 shared[e] = (lo + hi) / 2;
                 foreach (int i in members) dense[i][e] = 0;
-                moved += nonZero;
+                moved += members.Length;
             }
             w.SetShared(g, SparseTau.FromDense(shared));
         }

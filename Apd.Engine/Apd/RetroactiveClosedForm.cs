@@ -18,10 +18,12 @@ public sealed class RetroactiveClosedForm
     private readonly float[] _sigmaStart;          // σ^(t−1), (|σ|)
     private readonly int _breaks;                  // 2T breakpoints per channel
     private readonly float[] _chanX;               // (Channels, 2T) sorted breakpoints of the channel part
-    private readonly double[] _chanS, _chanB, _chanA; // (Channels, 2T+1) piece coefficients
+    private readonly float[] _chanPiece;           // (Channels, 2T+1, 4) piece coefficients s, b, a (and padding), one cache line apart at most
     private readonly int[] _elemStart;             // (|σ|+1) CSR offsets into the element breakpoints
     private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the element part
     private readonly int[] _elemCursor;            // (|σ|) breakpoints with x ≤ Δ
+    private readonly int[] _chanCursor;            // (|σ|) channel breakpoints with x ≤ Δ (the channel piece)
+    private readonly ushort[] _channelOf;          // (|σ|) output channel of each element (no divisions in a re-fit)
     private readonly double[] _elemS, _elemB, _elemA; // (|σ|) element-part piece coefficients
     // (|σ|) the two most recently fitted pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2 on [lo, hi):
     // slot 1 is the newest (the element cursor describes it), slot 2 the one before. Two slots make the
@@ -43,6 +45,7 @@ public sealed class RetroactiveClosedForm
         Tasks = oldTasks.ToArray();
         _g = weight.Geometry;
         int n = _g.Length, channels = _g.Channels, T = Tasks.Length;
+        if (channels > ushort.MaxValue + 1) throw new ArgumentException($"{weight.Name}: more than {ushort.MaxValue + 1} output channels");
         _sigmaStart = (float[])weight.Sigma.Value.Clone();
 
         // M_ic for every old task: (T, Channels)
@@ -51,9 +54,7 @@ public sealed class RetroactiveClosedForm
 
         _breaks = 2 * T;
         _chanX = new float[channels * _breaks];
-        _chanS = new double[channels * (_breaks + 1)];
-        _chanB = new double[channels * (_breaks + 1)];
-        _chanA = new double[channels * (_breaks + 1)];
+        _chanPiece = new float[channels * (_breaks + 1) * 4];
         var ds = new float[_breaks];
         for (int c = 0; c < channels; c++)
         {
@@ -72,11 +73,11 @@ public sealed class RetroactiveClosedForm
             xs.Sort(ds.AsSpan(0, _breaks));
             int p = c * (_breaks + 1);
             double s = 0, b = kappa * sumM, a = -T * kappa * kappa / 2;
-            _chanS[p] = s; _chanB[p] = b; _chanA[p] = a;
+            StorePiece(p, s, b, a);
             for (int j = 0; j < _breaks; j++)
             {
                 Cross(ref s, ref b, ref a, xs[j], ds[j]);
-                _chanS[p + j + 1] = s; _chanB[p + j + 1] = b; _chanA[p + j + 1] = a;
+                StorePiece(p + j + 1, s, b, a);
             }
         }
 
@@ -113,6 +114,9 @@ public sealed class RetroactiveClosedForm
             }
         }
         _elemCursor = new int[n];
+        _chanCursor = new int[n];
+        _channelOf = new ushort[n];
+        for (int e = 0; e < n; e++) _channelOf[e] = (ushort)_g.ChannelOf(e);
         _elemS = new double[n];
         _elemB = new double[n];
         _elemA = initialA;
@@ -125,6 +129,7 @@ public sealed class RetroactiveClosedForm
         _lo = new float[n]; _hi = new float[n]; _s = new float[n]; _b = new float[n]; _a = new float[n];
         _lo2 = new float[n]; _hi2 = new float[n]; _s2 = new float[n]; _b2 = new float[n]; _a2 = new float[n];
         for (int e = 0; e < n; e++) Refit(e, 0f);
+        Refits = 0;
         _lo.CopyTo(_lo2, 0); _hi.CopyTo(_hi2, 0); _s.CopyTo(_s2, 0); _b.CopyTo(_b2, 0); _a.CopyTo(_a2, 0);
     }
 
@@ -144,22 +149,55 @@ public sealed class RetroactiveClosedForm
     {
         int n = _g.Length;
         if (sigma.Length != n || dSigma.Length != n) throw new ArgumentException($"sigma and dSigma must have {n} elements");
+        // Elements are independent: split them into vector-aligned chunks over the cores.
+        const int Chunk = 1 << 16;
+        int chunks = (n + Chunk - 1) / Chunk;
+        if (chunks <= 1 || Environment.ProcessorCount == 1)
+        {
+            var (loss, refits) = Accumulate(sigma, dSigma, 0, n);
+            Refits += refits;
+            return Lambda2 * loss;
+        }
+        var losses = new double[chunks];
+        var counts = new long[chunks];
+        unsafe
+        {
+            fixed (float* ps = sigma, pg = dSigma)
+            {
+                nint aSigma = (nint)ps, aGrad = (nint)pg;
+                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+                {
+                    int start = k * Chunk, count = Math.Min(Chunk, n - start);
+                    (losses[k], counts[k]) = Accumulate(new ReadOnlySpan<float>((float*)aSigma, n), new Span<float>((float*)aGrad, n), start, count);
+                });
+            }
+        }
+        Refits += counts.Sum();
+        // Summed in chunk order, so the value does not depend on the scheduling.
+        double total = 0;
+        foreach (double l in losses) total += l;
+        return Lambda2 * total;
+    }
+
+    private (double Loss, long Refits) Accumulate(ReadOnlySpan<float> sigma, Span<float> dSigma, int start, int count)
+    {
         float lambda2 = (float)Lambda2;
         double loss = 0;
-        int e = 0;
+        long refits = 0;
+        int e = start, end = start + count;
         int w = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated)
         {
             var vl = new Vector<float>(lambda2);
             var half = new Vector<float>(0.5f);
-            for (; e <= n - w; e += w)
+            for (; e <= end - w; e += w)
             {
                 var d = new Vector<float>(sigma.Slice(e)) - new Vector<float>(_sigmaStart, e);
                 var in1 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo, e)) & Vector.LessThan(d, new Vector<float>(_hi, e));
                 var in2 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo2, e)) & Vector.LessThan(d, new Vector<float>(_hi2, e));
                 if (!Vector.EqualsAll(in1 | in2, new Vector<int>(-1)))
                 {
-                    for (int k = 0; k < w; k++) RefitIfOutside(e + k, d[k]);
+                    for (int k = 0; k < w; k++) refits += RefitIfOutside(e + k, d[k]);
                     in1 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo, e)) & Vector.LessThan(d, new Vector<float>(_hi, e));
                 }
                 var s = Vector.ConditionalSelect(in1, new Vector<float>(_s, e), new Vector<float>(_s2, e));
@@ -170,16 +208,16 @@ public sealed class RetroactiveClosedForm
                 loss += Vector.Sum(a - d * (b + half * s * d));
             }
         }
-        for (; e < n; e++)
+        for (; e < end; e++)
         {
             float d = sigma[e] - _sigmaStart[e];
-            RefitIfOutside(e, d);
+            refits += RefitIfOutside(e, d);
             bool first = d >= _lo[e] && d < _hi[e];
             float s = first ? _s[e] : _s2[e], b = first ? _b[e] : _b2[e], a = first ? _a[e] : _a2[e];
             dSigma[e] -= lambda2 * (b + s * d);
             loss += a - d * (b + 0.5f * s * d);
         }
-        return Lambda2 * loss;
+        return (loss, refits);
     }
 
     /// <summary>
@@ -202,6 +240,13 @@ public sealed class RetroactiveClosedForm
         }
     }
 
+    private void StorePiece(int piece, double s, double b, double a)
+    {
+        _chanPiece[4 * piece] = (float)s;
+        _chanPiece[4 * piece + 1] = (float)b;
+        _chanPiece[4 * piece + 2] = (float)a;
+    }
+
     private static void Cross(ref double s, ref double b, ref double a, double x, double ds)
     {
         // Continuity of g (b + s x) and of the loss (a − b x − s x²/2) across the breakpoint.
@@ -210,37 +255,53 @@ public sealed class RetroactiveClosedForm
         a -= ds * x * x / 2;
     }
 
-    private void RefitIfOutside(int e, float d)
+    private int RefitIfOutside(int e, float d)
     {
-        if ((d >= _lo[e] && d < _hi[e]) || (d >= _lo2[e] && d < _hi2[e])) return;
+        if ((d >= _lo[e] && d < _hi[e]) || (d >= _lo2[e] && d < _hi2[e])) return 0;
         _lo2[e] = _lo[e]; _hi2[e] = _hi[e]; _s2[e] = _s[e]; _b2[e] = _b[e]; _a2[e] = _a[e];
         Refit(e, d);
+        return 1;
     }
 
     private void Refit(int e, float d)
     {
-        Refits++;
         int start = _elemStart[e], end = _elemStart[e + 1];
-        int k = _elemCursor[e];
-        double s = _elemS[e], b = _elemB[e], a = _elemA[e];
-        while (k < end && _elemX[k] <= d) { Cross(ref s, ref b, ref a, _elemX[k], _elemDs[k]); k++; }
-        while (k > start && _elemX[k - 1] > d) { k--; Cross(ref s, ref b, ref a, _elemX[k], -_elemDs[k]); }
-        _elemCursor[e] = k;
-        _elemS[e] = s; _elemB[e] = b; _elemA[e] = a;
-        float lo = k > start ? _elemX[k - 1] : float.NegativeInfinity;
-        float hi = k < end ? _elemX[k] : float.PositiveInfinity;
+        double s = 0, b = 0, a = 0;
+        float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
+        if (end > start)
+        {
+            int k = _elemCursor[e];
+            s = _elemS[e]; b = _elemB[e]; a = _elemA[e];
+            while (k < end && _elemX[k] <= d) { Cross(ref s, ref b, ref a, _elemX[k], _elemDs[k]); k++; }
+            while (k > start && _elemX[k - 1] > d) { k--; Cross(ref s, ref b, ref a, _elemX[k], -_elemDs[k]); }
+            _elemCursor[e] = k;
+            _elemS[e] = s; _elemB[e] = b; _elemA[e] = a;
+            if (k > start) lo = _elemX[k - 1];
+            if (k < end) hi = _elemX[k];
+        }
+        else a = _elemA[e];
 
-        int c = _g.ChannelOf(e);
+        int c = _channelOf[e];
         ReadOnlySpan<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
-        int j = UpperBound(xs, d);
+        // The channel piece usually moves by a few breakpoints: walk them (sequential, in cache), and
+        // binary-search only after a long jump.
+        int j = _chanCursor[e];
+        for (int walked = 0; ; walked++)
+        {
+            if (walked == 16) { j = UpperBound(xs, d); break; }
+            if (j < _breaks && xs[j] <= d) j++;
+            else if (j > 0 && xs[j - 1] > d) j--;
+            else break;
+        }
+        _chanCursor[e] = j;
         if (j > 0) lo = Math.Max(lo, xs[j - 1]);
         if (j < _breaks) hi = Math.Min(hi, xs[j]);
-        int p = c * (_breaks + 1) + j;
+        int p = (c * (_breaks + 1) + j) * 4;
         _lo[e] = lo;
         _hi[e] = hi;
-        _s[e] = (float)(s + _chanS[p]);
-        _b[e] = (float)(b + _chanB[p]);
-        _a[e] = (float)(a + _chanA[p]);
+        _s[e] = (float)(s + _chanPiece[p]);
+        _b[e] = (float)(b + _chanPiece[p + 1]);
+        _a[e] = (float)(a + _chanPiece[p + 2]);
     }
 
     // Number of entries ≤ d in an ascending span.

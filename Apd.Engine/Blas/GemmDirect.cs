@@ -12,6 +12,7 @@ namespace Apd.Engine.Blas;
 
 internal static class GemmDirect
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gemm<T>(Transpose transA, Transpose transB, int m, int n, int k,
         T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         T beta, Span<T> c, int ldc)
@@ -68,6 +69,7 @@ internal static class GemmDirect
     internal const long ScalarMaxWork = 512;
 
     // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Scalar<T>(bool ta, bool tb, int m, int n, int k,
         T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         T beta, Span<T> c, int ldc)

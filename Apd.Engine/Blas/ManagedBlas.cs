@@ -3,6 +3,7 @@
 // unpacked direct loops below it; multi-threaded only when the work pays for waking a thread.
 // DGEMM (gradient checks) uses the direct loops for every size.
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace Apd.Engine.Blas;
 
@@ -53,6 +54,9 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
 
     public string Describe() => $"managed: packed-panel SGEMM, micro-kernel {KernelDescription}, {Threads} thread(s)";
 
+    // Optimised at first call, without tiering: the tiered, profile-instrumented versions of this entry cost
+    // ~20 ns a call, more than a 1×1×1 product itself.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Sgemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
@@ -63,12 +67,28 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             GemmDirect.Scalar(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
+        SgemmLarger(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+    }
+
+    // Kept out of Sgemm so the tiny-product path above stays a few instructions.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SgemmLarger(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
+    {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f || work <= DirectMaxWork || !SgemmPacked.IsAccelerated)
         {
             GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
+        SgemmPackedPath(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+    }
+
+    // Pinning and workspaces live here, out of the paths for small products.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SgemmPackedPath(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
+    {
         if (!_workspaces.TryTake(out var ws) || ws.Length < _threads)
             ws = Enumerable.Range(0, _threads).Select(_ => new SgemmPacked.Workspace()).ToArray();
         try
@@ -83,7 +103,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
                     try
                     {
                         _team ??= new GemmThreadTeam(_threads);
-                        SgemmPacked.Gemm(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, _team);
+                        SgemmPacked.Gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, _team);
                     }
                     finally
                     {
@@ -93,7 +113,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
                 else
                 {
                     // Single-threaded, or another call holds the thread team: run on this thread.
-                    SgemmPacked.Gemm(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, null);
+                    SgemmPacked.Gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, null);
                 }
             }
         }

@@ -5,6 +5,8 @@
 //       for each MR-row panel of A (stays in L1), each NR panel of B (streams from L2): micro-kernel.
 // Threads each claim blocks of rows or of columns of C and run this nest on them.
 // The first K-slice applies beta (beta = 0 never reads C); later slices accumulate.
+// Hot methods are [AggressiveOptimization]: fully optimised at first call, so the first GEMMs of a process
+// do not run tier-0 packing loops.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -31,7 +33,7 @@ internal static unsafe class SgemmPacked
 
     public static readonly int MR = Best switch { Isa.Avx512 => 12, Isa.Avx2 => 6, _ => 4 };
     public static readonly int NR = Best switch { Isa.Avx512 => 32, Isa.Avx2 => 16, _ => 8 };
-    public const int KC = 384;
+    public const int KC = 256;
     private static readonly int NB = Best == Isa.Avx512 ? 320 : 256;
     private static readonly int MB = 256 * MR;
 
@@ -113,6 +115,7 @@ internal static unsafe class SgemmPacked
     /// into blocks of rows or of columns (whichever costs less: idle tiles plus packing that each block
     /// repeats) and each thread runs the single-threaded loop nest on the blocks it claims: no barriers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc,
         Workspace[] ws, GemmThreadTeam? team)
@@ -128,14 +131,19 @@ internal static unsafe class SgemmPacked
             Run(problem, ws[0]);
             return;
         }
-        // Two parts per thread: a thread the OS runs late leaves its parts to the others.
-        int parts = 2 * threads;
+        // One part per thread, claimed dynamically: a worker the OS runs late leaves its part to the caller.
+        int parts = threads;
         int mTiles = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
+        if (mTiles * nPanels < 4 * parts && k >= 4 * KC)
+        {
+            SplitK(problem, ws, team!, parts);
+            return;
+        }
         // Cost per k, in micro-kernel tiles and packed elements (a tile ≈ MR·NR/32 cycles; packing ≈ 1 cycle
         // per element when it transposes, ¼ when it copies; B read in place costs nothing), for the busiest thread.
         double tile = MR * NR / 32.0, packA = transA ? 0.25 : 1.0, packB = transB ? 1.0 : ReadsBInPlace(false, m, ldb) ? 0.0 : 0.25;
-        double byRows = Ceil(mTiles, parts) * 2 * nPanels * tile + 2.0 * m / parts * packA + 2 * n * packB;
-        double byCols = mTiles * Ceil(nPanels, parts) * 2 * tile + 2 * m * packA + 2.0 * n / parts * packB;
+        double byRows = Ceil(mTiles, parts) * nPanels * tile + (double)m / parts * packA + n * packB;
+        double byCols = mTiles * Ceil(nPanels, parts) * tile + m * packA + (double)n / parts * packB;
         bool splitRows = byRows <= byCols;
         int units = splitRows ? mTiles : nPanels, unit = splitRows ? MR : NR, extent = splitRows ? m : n;
         team!.Run(parts, (part, thread) =>
@@ -146,7 +154,44 @@ internal static unsafe class SgemmPacked
         });
     }
 
+    // A small C over a long K (e.g. a convolution's weight gradient, 20×75 over K = 50 000) has too few tiles
+    // to share: each part takes a range of K instead. Part 0 updates C (with beta); the others write
+    // partial products to their own M×N buffer, added to C after the join.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitK(in Problem problem, Workspace[] ws, GemmThreadTeam team, int parts)
+    {
+        int m = problem.M, n = problem.N;
+        float* partials = (float*)NativeMemory.AlignedAlloc((nuint)((long)(parts - 1) * m * n * sizeof(float)), 64);
+        try
+        {
+            var pr = problem;
+            team.Run(parts, (part, thread) =>
+            {
+                (int k0, int k1) = Share(pr.K, part, parts);
+                var slice = pr with
+                {
+                    K = k1 - k0,
+                    A = pr.TransA ? pr.A + k0 * pr.Lda : pr.A + k0,
+                    B = pr.TransB ? pr.B + k0 : pr.B + k0 * pr.Ldb,
+                };
+                if (part > 0) slice = slice with { C = partials + (nint)(part - 1) * m * n, Ldc = n, Beta = 0f };
+                Run(slice, ws[thread]);
+            });
+            for (int part = 1; part < parts; part++)
+                for (int i = 0; i < m; i++)
+                {
+                    var row = new Span<float>(pr.C + i * pr.Ldc, n);
+                    System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(partials + ((nint)(part - 1) * m + i) * n, n), row);
+                }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(partials);
+        }
+    }
+
     // Single-threaded BLIS loop nest over one block of C.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(in Problem pr, Workspace ws)
     {
         int mr = MR, nr = NR;
@@ -246,6 +291,7 @@ internal static unsafe class SgemmPacked
         else SgemmMicroKernels.Kernel4x8(kc, a, b, ldb, c, ldc, beta);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(float* tile, int ldt, int rows, int cols, float* c, nint ldc, float beta)
     {
         for (int r = 0; r < rows; r++)
@@ -259,6 +305,7 @@ internal static unsafe class SgemmPacked
     }
 
     // dst[p·MR + r] = alpha·A(row0 + r, p0 + p); rows beyond `rows` are zero.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(in Problem pr, int row0, int rows, int p0, int kc, float* dst)
     {
         int mr = MR;
@@ -286,6 +333,7 @@ internal static unsafe class SgemmPacked
     }
 
     // dst[p·NR + j] = B(p0 + p, col0 + j); columns beyond `cols` are zero.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in Problem pr, int p0, int kc, int col0, int cols, float* dst)
     {
         int nr = NR;
@@ -308,6 +356,7 @@ internal static unsafe class SgemmPacked
 
     // dst[p·dstStride + r] = scale·src[r·ld + p] for r < rows, p < kc: a rows×kc block turned k-major,
     // 8×8 blocks with AVX shuffles, then 4×4 blocks with SSE, scalar for what is left.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, nint ld, int rows, int kc, float scale, float* dst, int dstStride)
     {
         int r = 0;

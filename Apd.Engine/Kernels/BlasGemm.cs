@@ -15,7 +15,8 @@ public static class BlasGemm
 
     private static readonly Lazy<ManagedBlas> SerialManaged = new(() => new ManagedBlas(1));
 
-    /// <summary>True while this thread runs one share of a batch split across workers.</summary>
+    /// <summary>True while this thread runs one share of a batch split across workers, or a small inference:
+    /// GEMMs then run single-threaded and layers do not split the batch further.</summary>
     public static bool SerialOnThisThread
     {
         get => t_serial;

@@ -3,8 +3,6 @@
 // A group of G images is unfolded side by side into columns (C·KH·KW, G·P), P = H_out·W_out, so each
 // GEMM is (O × C·KH·KW) · (C·KH·KW × G·P); G is as large as the workspace allows (WorkspaceLength).
 // Backward ACCUMULATES dw += dy·columnsᵀ and db += Σ dy; it overwrites dx (skipped when dx is empty).
-// When Forward ran the whole batch as one group, its workspace still holds unfold(x): Backward can be
-// told so (columnsHoldInput) and skip unfolding again.
 using System.Numerics;
 using System.Numerics.Tensors;
 using Apd.Engine.Blas;
@@ -35,6 +33,14 @@ public static class Conv2d
             Span<T> product = workspace.Slice(k * width, o * width); // (O, G·P)
             for (int i = 0; i < count; i++)
                 Im2Col.Unfold(x.Slice((n0 + i) * g.InputImageSize, g.InputImageSize), columns[(i * plane)..], width, g);
+            if (count == 1)
+            {
+                // One image: its (O, P) output is the GEMM's C itself, started from the bias.
+                Span<T> yn = y.Slice(n0 * g.OutputImageSize, g.OutputImageSize);
+                for (int c = 0; c < o; c++) yn.Slice(c * plane, plane).Fill(b[c]);
+                BlasGemm.Multiply(Transpose.No, Transpose.No, o, plane, k, T.One, w, k, columns, plane, T.One, yn, plane);
+                continue;
+            }
             BlasGemm.Multiply(Transpose.No, Transpose.No, o, width, k, T.One, w, k, columns, width, T.Zero, product, width);
             for (int i = 0; i < count; i++)
             {
@@ -45,10 +51,8 @@ public static class Conv2d
         }
     }
 
-    /// <param name="columnsHoldInput">The workspace holds unfold(x) of the whole batch as one group, left by a
-    /// Forward over the same x with the same workspace (needs workspace ≥ WorkspaceLength(g, g.Batch)).</param>
     public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> dy,
-        Span<T> dx, Span<T> dw, Span<T> db, in Conv2dGeometry g, Span<T> workspace, bool columnsHoldInput = false)
+        Span<T> dx, Span<T> dw, Span<T> db, in Conv2dGeometry g, Span<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(x.Length, w.Length, db.Length, dy.Length, workspace.Length, g);
@@ -56,24 +60,23 @@ public static class Conv2d
         if (!dx.IsEmpty && dx.Length != x.Length) throw new ArgumentException("dx must match x (or be empty).");
         int plane = g.OutHeight * g.OutWidth, k = g.PatchSize, o = g.OutChannels;
         int group = Math.Min(g.Batch, workspace.Length / WorkspaceLength(g));
-        if (columnsHoldInput && group < g.Batch)
-            throw new ArgumentException($"columnsHoldInput needs a workspace of {WorkspaceLength(g, g.Batch)} elements (the whole batch in one group).");
         for (int n0 = 0; n0 < g.Batch; n0 += group)
         {
             int count = Math.Min(group, g.Batch - n0), width = count * plane;
-            Span<T> columns = workspace[..(k * width)];              // (C·KH·KW, G·P)
-            Span<T> gradient = workspace.Slice(k * width, o * width); // (O, G·P): dy of the group, channel-major
+            Span<T> columns = workspace[..(k * width)];                  // (C·KH·KW, G·P)
+            Span<T> gathered = workspace.Slice(k * width, o * width);     // (O, G·P): dy of the group, channel-major
+            // One image's dy already is (O, P): use it in place.
+            ReadOnlySpan<T> gradient = count == 1 ? dy.Slice(n0 * g.OutputImageSize, g.OutputImageSize) : gathered;
             for (int i = 0; i < count; i++)
             {
                 ReadOnlySpan<T> dyn = dy.Slice((n0 + i) * g.OutputImageSize, g.OutputImageSize);
                 for (int c = 0; c < o; c++)
                 {
                     ReadOnlySpan<T> d = dyn.Slice(c * plane, plane);
-                    d.CopyTo(gradient.Slice(c * width + i * plane, plane));
+                    if (count > 1) d.CopyTo(gathered.Slice(c * width + i * plane, plane));
                     db[c] += TensorPrimitives.Sum(d);
                 }
-                if (!columnsHoldInput)
-                    Im2Col.Unfold(x.Slice((n0 + i) * g.InputImageSize, g.InputImageSize), columns[(i * plane)..], width, g);
+                Im2Col.Unfold(x.Slice((n0 + i) * g.InputImageSize, g.InputImageSize), columns[(i * plane)..], width, g);
             }
             BlasGemm.Multiply(Transpose.No, Transpose.Yes, o, k, width, T.One, gradient, width, columns, width, T.One, dw, k);
             if (dx.IsEmpty) continue;

@@ -3,6 +3,7 @@
 // Up to SmallBatch rows, Forward streams W once as y_n += x[n,i]·W[i,:] (a GEMV; packing W for a GEMM would
 // cost as much as the product), skipping rows of W whose inputs are all exactly zero (as ReLU leaves many).
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using Apd.Engine.Blas;
 
@@ -28,6 +29,7 @@ public static class Dense
 
     /// <summary>Output columns [start, start + count) of y = x·W + b by streaming the rows of W (no GEMM);
     /// the rest of y is left untouched, so callers may split the columns across threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardColumns<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y,
         in DenseGeometry g, int start, int count)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -4,6 +4,8 @@
 // Row r of the image's block starts at columns[r·rowStride]; rowStride > H_out·W_out lets several
 // images sit side by side in one matrix (image i at column offset i·H_out·W_out).
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Apd.Engine.Kernels;
 
@@ -15,6 +17,7 @@ public static class Im2Col
         => Unfold(image, columns, g.OutHeight * g.OutWidth, g);
 
     /// <summary>columns[r·rowStride ..] ← row r of unfold(image).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold<T>(ReadOnlySpan<T> image, Span<T> columns, int rowStride, in Conv2dGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -43,7 +46,7 @@ public static class Im2Col
                         int iw0 = owStart * g.StrideWidth - g.PadLeft + kj;
                         if (g.StrideWidth == 1)
                         {
-                            src.Slice(iw0, owEnd - owStart).CopyTo(dstRow[owStart..owEnd]);
+                            CopyShort(src.Slice(iw0, owEnd - owStart), dstRow[owStart..owEnd]);
                         }
                         else
                         {
@@ -60,6 +63,7 @@ public static class Im2Col
         => FoldAdd(columns, image, g.OutHeight * g.OutWidth, g);
 
     /// <summary>image += fold(the block whose row r starts at columns[r·rowStride]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FoldAdd<T>(ReadOnlySpan<T> columns, Span<T> image, int rowStride, in Conv2dGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -83,8 +87,7 @@ public static class Im2Col
                         int iw0 = owStart * g.StrideWidth - g.PadLeft + kj;
                         if (g.StrideWidth == 1)
                         {
-                            Span<T> d = dst.Slice(iw0, owEnd - owStart);
-                            System.Numerics.Tensors.TensorPrimitives.Add(d, srcRow[owStart..owEnd], d);
+                            AddShort(srcRow[owStart..owEnd], dst.Slice(iw0, owEnd - owStart));
                         }
                         else
                         {
@@ -93,6 +96,30 @@ public static class Im2Col
                     }
                 }
         }
+    }
+
+    // Rows here are one output row long (tens of values): inline vector loops beat a memmove/TensorPrimitives call.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort<T>(ReadOnlySpan<T> source, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, n = source.Length;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                Vector256.Create(source.Slice(i, Vector256<T>.Count)).CopyTo(destination.Slice(i, Vector256<T>.Count));
+        for (; i < n; i++) destination[i] = source[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddShort<T>(ReadOnlySpan<T> source, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, n = source.Length;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                (Vector256.Create(destination.Slice(i, Vector256<T>.Count)) + Vector256.Create(source.Slice(i, Vector256<T>.Count)))
+                    .CopyTo(destination.Slice(i, Vector256<T>.Count));
+        for (; i < n; i++) destination[i] += source[i];
     }
 
     // Output columns [start, end) whose input column ow·stride − pad + kj lies inside 0..width−1.

@@ -2,6 +2,7 @@
 // on NCHW images, vectorised over each H·W plane. scale (N, C, H, W) keeps s for Backward, which overwrites
 // dx = dy·s^−β − 2αβ·x·Σ_{|c'−c|≤r} dy_{c'}·y_{c'}/s_{c'}.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -111,6 +112,7 @@ public static class Lrn
     }
 
     // d = 1 / √(s·√s) = s^−¾, each vector read before it is written, so d may alias s.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PowMinusThreeQuarters<T>(ReadOnlySpan<T> s, Span<T> d)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,6 +1,7 @@
 // Rectified linear unit, element-wise on any layout: y = max(x, 0); dx = dy where y > 0, else 0.
 // In place is allowed (y may be x, dx may be dy).
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -16,6 +17,7 @@ public static class Relu
     }
 
     /// <summary>dx = dy ⊙ [y &gt; 0] (y is the forward output; [x &gt; 0] is the same mask).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -15,7 +15,9 @@ public static class BatchParallel
         set => _maxWorkers = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least one worker");
     }
 
-    public static int Workers(int batch) => Math.Max(1, Math.Min(batch, _maxWorkers));
+    /// <summary>Workers for a batch: 1 on a thread that is already serial (a worker itself, or a small
+    /// inference, see BlasGemm.SerialOnThisThread), else up to MaxWorkers.</summary>
+    public static int Workers(int batch) => BlasGemm.SerialOnThisThread ? 1 : Math.Max(1, Math.Min(batch, _maxWorkers));
 
     /// <summary>Runs body(worker, start, count) over [0, batch) in <paramref name="workers"/> chunks.</summary>
     public static void For(int batch, int workers, Action<int, int, int> body)

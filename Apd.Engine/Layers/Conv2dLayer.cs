@@ -8,15 +8,13 @@ namespace Apd.Engine.Layers;
 
 public sealed unsafe class Conv2dLayer : ILayer
 {
-    /// <summary>Patch-matrix elements per GEMM (about 8 MB): sets how many images share one GEMM.</summary>
-    public const int GroupElements = 1 << 21;
-
-    /// <summary>Training keeps a worker's whole patch matrix from Forward to Backward (instead of unfolding
-    /// twice) when it holds at most this many values (32 MB).</summary>
-    public const int CachedColumnsMaxElements = 1 << 23;
+    /// <summary>Patch-matrix elements per GEMM (default 2^16, 256 KB): how many images share one GEMM.
+    /// Measured on LeNet (bench step --conv-group-kb): patch matrices that stay in L2 beat larger GEMMs —
+    /// one image per GEMM cost 41 ms of CPU for both convolutions' forward + backward, 8 MB groups 64 ms,
+    /// and keeping whole-batch patch matrices from Forward for Backward (no second unfold) 64 ms.</summary>
+    public static int GroupElements { get; set; } = 1 << 16;
 
     private readonly Conv2dGeometry _g; // Batch ignored; per-sample geometry
-    private int _cachedBatch = -1;
     private readonly Parameter[] _parameters;
     private float[][] _columns = [];
     private float[][] _workerGrads = [];
@@ -52,14 +50,11 @@ public sealed unsafe class Conv2dLayer : ILayer
 
     public void Forward(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
     {
-        int workers = BatchParallel.Workers(pass.Batch);
-        bool cache = CachesColumns(pass.Batch, workers);
-        EnsureWorkers(workers, WorkspaceLength(pass.Batch, workers, cache));
+        int workers = BatchParallel.Workers(pass.Batch), workspace = WorkspaceLength(pass.Batch, workers);
+        EnsureWorkers(workers, workspace);
         ReadOnlySpan<float> w = Weight.Weight(pass.Task, _thetaScratch);
         ReadOnlySpan<float> b = Bias.Weight(pass.Task, _biasScratch);
-        _cachedBatch = -1;
-        RunForward(pass.Batch, workers, x, w, b, y, _columns, WorkspaceLength(pass.Batch, workers, cache));
-        if (cache) _cachedBatch = pass.Batch;
+        RunForward(pass.Batch, workers, x, w, b, y, _columns, workspace);
     }
 
     public void Infer(in LayerPass pass, ReadOnlySpan<float> x, Span<float> y)
@@ -69,7 +64,7 @@ public sealed unsafe class Conv2dLayer : ILayer
         float[] theta = Weight.ComposesIntoScratch ? pool.Rent(Weight.Length) : [];
         float[] beta = Bias.ComposesIntoScratch ? pool.Rent(Bias.Length) : [];
         var columns = new float[workers][];
-        int length = WorkspaceLength(pass.Batch, workers, false);
+        int length = WorkspaceLength(pass.Batch, workers);
         for (int i = 0; i < workers; i++) columns[i] = pool.Rent(length);
         try
         {
@@ -88,10 +83,7 @@ public sealed unsafe class Conv2dLayer : ILayer
     public void Backward(in LayerPass pass, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int batch = pass.Batch, workers = BatchParallel.Workers(batch);
-        // The patch matrices from Forward are reused only if Forward cached them for this very batch.
-        bool reuse = _cachedBatch == batch && CachesColumns(batch, workers);
-        _cachedBatch = -1;
-        int workspace = WorkspaceLength(batch, workers, reuse);
+        int workspace = WorkspaceLength(batch, workers);
         EnsureWorkers(workers, workspace);
         // θ as used in Forward: composed into _thetaScratch there, or the stored values.
         ReadOnlySpan<float> w = Weight.ComposesIntoScratch ? _thetaScratch : Weight.Weight(pass.Task, _thetaScratch);
@@ -127,7 +119,7 @@ public sealed unsafe class Conv2dLayer : ILayer
                     new ReadOnlySpan<float>((float*)aw, wLen),
                     new ReadOnlySpan<float>((float*)ady + (long)start * outImage, count * outImage),
                     wantDx ? new Span<float>((float*)adx + (long)start * inImage, count * inImage) : Span<float>.Empty,
-                    dwTarget, dbTarget, g, columns[worker].AsSpan(0, workspace), reuse);
+                    dwTarget, dbTarget, g, columns[worker].AsSpan(0, workspace));
             });
         }
         for (int i = 1; i < workers && i * ((batch + workers - 1) / workers) < batch; i++)
@@ -161,15 +153,9 @@ public sealed unsafe class Conv2dLayer : ILayer
 
     private static int Share(int batch, int workers) => (batch + workers - 1) / workers;
 
-    private bool CachesColumns(int batch, int workers)
-        => (long)Share(batch, workers) * _g.PatchSize * _g.OutHeight * _g.OutWidth <= CachedColumnsMaxElements;
-
-    // Workspace of one worker: its whole share in one group when caching, else groups of about GroupElements patch values.
-    private int WorkspaceLength(int batch, int workers, bool wholeShare)
-    {
-        int share = Share(batch, workers);
-        return Conv2d.WorkspaceLength(_g, wholeShare ? share : Math.Min(share, Conv2d.ImagesPerGroup(_g, GroupElements)));
-    }
+    // Workspace of one worker: groups of about GroupElements patch values, at most its share of the batch.
+    private int WorkspaceLength(int batch, int workers)
+        => Conv2d.WorkspaceLength(_g, Math.Min(Share(batch, workers), Conv2d.ImagesPerGroup(_g, GroupElements)));
 
     private void EnsureWorkers(int workers, int length)
     {

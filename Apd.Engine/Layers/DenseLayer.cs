@@ -50,7 +50,7 @@ public sealed class DenseLayer : ILayer
 
     private static unsafe void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, DenseGeometry g)
     {
-        int workers = Math.Min(BatchParallel.MaxWorkers, g.Out / 64);
+        int workers = BlasGemm.SerialOnThisThread ? 1 : Math.Min(BatchParallel.MaxWorkers, g.Out / 64);
         if (g.Batch > Dense.SmallBatch || w.Length < ParallelMinWeights || workers < 2)
         {
             Dense.Forward(x, w, b, y, g);

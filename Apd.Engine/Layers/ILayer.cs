@@ -1,7 +1,7 @@
 // A layer of a network over a batch of samples stored back to back (NCHW images, or rows).
-// Training: Forward may cache what Backward needs inside the layer (one training pass at a time);
-// Backward gets the layer's input and output back, ACCUMULATES parameter gradients and overwrites dx
-// (dx empty: the input gradient is not needed). Infer touches no layer state, so any number of threads
+// Training: Forward may cache what Backward needs inside the layer (one training pass at a time), so
+// Backward must follow the Forward of the same batch; it gets that Forward's input and output back,
+// ACCUMULATES parameter gradients and overwrites dx (dx empty: the input gradient is not needed). Infer touches no layer state, so any number of threads
 // may call it at once on a trained network.
 using Apd.Engine.Tensors;
 

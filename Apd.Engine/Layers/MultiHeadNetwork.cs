@@ -1,7 +1,10 @@
 // A shared trunk of layers and one head layer per task: logits_t = head_t(trunk(x)).
 // Training keeps every activation of the last Forward (one training pass at a time); Predict rents its
 // activations from the array pool per call and uses only ILayer.Infer, so concurrent Predicts are safe.
+// Predictions of up to SerialPredictMaxBatch samples run on the calling thread alone: waking other
+// threads costs more than it saves at that size, and far more when the machine is busy.
 using System.Buffers;
+using Apd.Engine.Kernels;
 using Apd.Engine.Tensors;
 using Apd.Engine.Training;
 
@@ -106,11 +109,29 @@ public sealed class MultiHeadNetwork : IContinualModel
         }
     }
 
+    /// <summary>Predictions of at most this many samples stay on the calling thread (default 4).</summary>
+    public static int SerialPredictMaxBatch { get; set; } = 4;
+
     public void Predict(int taskId, ReadOnlySpan<float> x, int batch, Span<float> logits)
     {
         var head = Head(taskId);
         CheckIo(x.Length, batch, logits.Length, head);
         var pass = new LayerPass(taskId, batch);
+        bool outer = BlasGemm.SerialOnThisThread;
+        if (batch <= SerialPredictMaxBatch) BlasGemm.SerialOnThisThread = true;
+        try
+        {
+            PredictLayers(head, pass, x, logits);
+        }
+        finally
+        {
+            BlasGemm.SerialOnThisThread = outer;
+        }
+    }
+
+    private void PredictLayers(ILayer head, LayerPass pass, ReadOnlySpan<float> x, Span<float> logits)
+    {
+        int batch = pass.Batch;
         var pool = ArrayPool<float>.Shared;
         int largest = _largestOutput * batch;
         float[] a = pool.Rent(largest), b = pool.Rent(largest);

@@ -4,6 +4,7 @@
 // with optional L2 weight decay g ← g + wd·p (PyTorch's `weight_decay`, not AdamW).
 // State (m, v) lives per Parameter, so one optimizer runs over any set of contiguous parameter
 // groups; the step counter t is shared by all of them, as in one torch param group.
+using System.Numerics;
 using Apd.Engine.Tensors;
 
 namespace Apd.Engine.Optim;
@@ -55,10 +56,54 @@ public sealed class Adam
             Update(_parameters[i].Value, _parameters[i].Grad, _m[i], _v[i], stepSize, bias2Sqrt);
     }
 
-    private void Update(Span<float> p, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, float stepSize, float bias2Sqrt)
+    // Below this many elements a parameter is updated on the calling thread; above it, in chunks
+    // over the cores. Element-wise, so the split never changes a bit of the result.
+    private const int ParallelThreshold = 1 << 17;
+    private const int Chunk = 1 << 15;
+
+    private void Update(float[] p, float[] grad, float[] m, float[] v, float stepSize, float bias2Sqrt)
+    {
+        if (p.Length < ParallelThreshold || Environment.ProcessorCount == 1)
+        {
+            UpdateRange(p, grad, m, v, stepSize, bias2Sqrt, 0, p.Length);
+            return;
+        }
+        int chunks = (p.Length + Chunk - 1) / Chunk;
+        Parallel.For(0, chunks, c =>
+        {
+            int start = c * Chunk;
+            UpdateRange(p, grad, m, v, stepSize, bias2Sqrt, start, Math.Min(start + Chunk, p.Length));
+        });
+    }
+
+    // The same operations in the same order as the scalar formula above (no fused multiply-add), so
+    // the vector lanes and the scalar tail give bit-identical results.
+    private void UpdateRange(float[] pArr, float[] gArr, float[] mArr, float[] vArr, float stepSize, float bias2Sqrt, int start, int end)
     {
         float b1 = Beta1, b2 = Beta2, oneMinusB1 = 1f - Beta1, oneMinusB2 = 1f - Beta2, eps = Epsilon, wd = WeightDecay;
-        for (int j = 0; j < p.Length; j++)
+        Span<float> p = pArr.AsSpan(start, end - start), m = mArr.AsSpan(start, end - start), v = vArr.AsSpan(start, end - start);
+        ReadOnlySpan<float> grad = gArr.AsSpan(start, end - start);
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vb1 = new Vector<float>(b1); var vb2 = new Vector<float>(b2);
+            var v1mb1 = new Vector<float>(oneMinusB1); var v1mb2 = new Vector<float>(oneMinusB2);
+            var veps = new Vector<float>(eps); var vwd = new Vector<float>(wd);
+            var vstep = new Vector<float>(stepSize); var vbias = new Vector<float>(bias2Sqrt);
+            for (; j <= p.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                var pj = new Vector<float>(p[j..]);
+                var g = new Vector<float>(grad[j..]);
+                if (wd != 0f) g += vwd * pj;
+                var mj = new Vector<float>(m[j..]) * vb1 + v1mb1 * g;
+                var vj = new Vector<float>(v[j..]) * vb2 + v1mb2 * g * g;
+                mj.CopyTo(m[j..]);
+                vj.CopyTo(v[j..]);
+                var denom = Vector.SquareRoot(vj) / vbias + veps;
+                (pj - vstep * (mj / denom)).CopyTo(p[j..]);
+            }
+        }
+        for (; j < p.Length; j++)
         {
             float g = wd == 0f ? grad[j] : grad[j] + wd * p[j];
             float mj = m[j] * b1 + oneMinusB1 * g;
