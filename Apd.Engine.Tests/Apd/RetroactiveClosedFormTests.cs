@@ -42,7 +42,7 @@ public class RetroactiveClosedFormTests
         return (masks, taus);
     }
 
-    [TestCase(new[] { 6, 5 }, 1, 7, 0.3), TestCase(new[] { 4, 3, 3, 3 }, 0, 9, 0.05), TestCase(new[] { 40, 19 }, 1, 30, 0.04), TestCase(new[] { 300, 261 }, 1, 3, 0.02)]
+    [TestCase(new[] { 6, 5 }, 1, 7, 0.3), TestCase(new[] { 4, 3, 3, 3 }, 0, 9, 0.05), TestCase(new[] { 40, 19 }, 1, 30, 0.04), TestCase(new[] { 300, 261 }, 1, 3, 0.02), TestCase(new[] { 24, 7 }, 1, 140, 0.05)]
     public void Gradient_and_loss_match_the_naive_sum_over_tasks_along_a_random_walk(int[] shape, int axis, int tasks, double density)
     {
         var w = LayerWithLearnedTasks(shape, axis, tasks, density, seed: 31);
@@ -65,7 +65,9 @@ public class RetroactiveClosedFormTests
             AssertClose(ds.Select(x => (double)x).ToArray(), dsRef, 1e-4, 1e-4, $"dsigma at step {step}");
             Assert.That(loss, Is.EqualTo(lossRef).Within(1e-4 * Math.Max(1, Math.Abs(lossRef))), $"loss at step {step}");
         }
-        Assert.That(cf.Refits, Is.GreaterThan(sigma.Length), "the walk should cross breakpoints");
+        // Refits counts element-part pieces only (the channel part is searched afresh every step).
+        int withOldTau = Enumerable.Range(0, sigma.Length).Count(e => Enumerable.Range(0, tasks).Any(t => taus[t * sigma.Length + e] != 0));
+        Assert.That(cf.Refits, Is.GreaterThan(withOldTau), "the walk should cross the element breakpoints");
     }
 
     [Test]

@@ -3,12 +3,22 @@
 // with Δ = σ − σ^(t−1) and τ_i the adaptive weights when the task began (so θ_i* − σM_i = τ_i − ΔM_i):
 //   loss_e = λ2 Σ_i φ_κ(τ_ie − Δ_e M_ic)      (φ_κ = Huber: r²/2 for |r| ≤ κ, κ|r| − κ²/2 beyond)
 //   ∂loss/∂σ_e = −λ2 g_e(Δ_e),  g_e(Δ) = Σ_i M_ic · clamp(τ_ie − Δ M_ic, −κ, κ),
-// a continuous piecewise-linear function of Δ. g_e splits into a channel part (every task as if τ_ie = 0,
-// breakpoints ±κ/M_ic, shared by the whole channel) and an element part over the non-zeros of τ_ie
-// (φ(τ − ΔM) − φ(−ΔM): breakpoints (τ ± κ)/M and ±κ/M). Both are tabulated once per task in
-// O(Σ nnz τ_i · log + T·channels); each step then costs O(|σ|) plus O(1) per breakpoint crossed.
-// Old masks must stay frozen while this is in use (Eq. 3); the joint form handles trained old masks.
+// a continuous piecewise-linear function of Δ, split into three parts:
+//  - channel part Σ_i M_ic clamp(−ΔM_ic, −κ, κ) (every task as if τ_ie = 0): odd in Δ, with kinks at
+//    |Δ| = κ/M_ic shared by the channel; it is −sign(Δ)κ·Σ_{κ/M ≤ |Δ|} M − Δ·Σ_{κ/M > |Δ|} M², so each
+//    channel keeps its T values κ/M sorted with prefix sums, and each step every element finds its count
+//    afresh by a branch-free binary search of |Δ_e| (power-of-two padded, 8 elements at a time with AVX2
+//    gathers): O(log T) independent loads, no per-element state;
+//  - near part −Σ_{i: τ_ie ≠ 0} M_ic clamp(−ΔM_ic, −κ, κ) (removes those tasks from the channel part): its
+//    kinks ±κ/M sit where Δ lives (this term pins σ near σ^(t−1)), so it is summed directly every step,
+//    one mask value per non-zero old τ, no state;
+//  - far part Σ_{i: τ_ie ≠ 0} M_ic clamp(τ_ie − ΔM_ic, −κ, κ): breakpoints (τ ± κ)/M, rarely crossed; each
+//    element keeps its two latest pieces and walks its own sorted breakpoints only when Δ_e leaves both.
+// Tabulation costs O(Σ nnz τ_i · log + T·channels) once per task; a step costs O(|σ| log T + Σ nnz τ_i)
+// plus O(1) per far breakpoint crossed.
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Apd.Engine.Decomposition;
 
@@ -16,19 +26,25 @@ public sealed class RetroactiveClosedForm
 {
     private readonly DecompositionGeometry _g;
     private readonly float[] _sigmaStart;          // σ^(t−1), (|σ|)
-    private readonly int _breaks;                  // 2T breakpoints per channel
-    private readonly float[] _chanX;               // (Channels, 2T) sorted breakpoints of the channel part
-    private readonly float[] _chanPiece;           // (Channels, 2T+1, 4) piece coefficients s, b, a (and padding), one cache line apart at most
-    private readonly int[] _elemStart;             // (|σ|+1) CSR offsets into the element breakpoints
-    private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the element part
-    private readonly int[] _elemCursor;            // (|σ|) breakpoints with x ≤ Δ
-    private readonly int[] _chanCursor;            // (|σ|) channel breakpoints with x ≤ Δ (the channel piece)
-    private readonly ushort[] _channelOf;          // (|σ|) output channel of each element (no divisions in a re-fit)
-    private readonly double[] _elemS, _elemB, _elemA; // (|σ|) element-part piece coefficients
-    // (|σ|) the two most recently fitted pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2 on [lo, hi):
-    // slot 1 is the newest (the element cursor describes it), slot 2 the one before. Two slots make the
-    // common case free: σ pinned near σ^(t−1) by this very term, Adam stepping it back and forth across
-    // the kinks at Δ = ±κ/M, alternates between the same two pieces.
+    private readonly int _breaks;                  // T kinks |Δ| = κ/M_ic per channel
+    private readonly int _stride;                  // power of two > T: row length of _chanX
+    // Long rows are searched in two levels: the last entry of each block of 16 (one cache line, a small
+    // table), then within the one block. Short rows (≤ 128, where the extra table does not pay) are one block.
+    private readonly int _block, _blockShift;
+    private readonly float[] _chanX;               // (Channels, _stride) κ/M_ic ascending, then +∞
+    private readonly float[] _chanTop;             // (Channels, _stride / _block) the last breakpoint of each block of _chanX
+    private readonly float[] _chanPQ;              // (Channels, T+1, 2) for r = 0..T: Σ_{k<r} M_k and Σ_{k≥r} M_k² (k in κ/M order)
+    private readonly ushort[] _channelOf;          // (|σ|) output channel of each element
+    private readonly int[] _nearStart;             // (|σ|+1) CSR offsets over the non-zero old τ_ie, element-major
+    private readonly float[] _nearU;               // (Σ nnz + 1) κ/M_ic of each non-zero old τ_ie, ascending per element, then +∞
+    private readonly float[] _nearPQ;              // (Σ nnz + |σ|, 2) per element, for r = 0..nnz_e: Σ_{k<r} M_k and Σ_{k≥r} M_k² (k in κ/M order), side by side
+    private readonly int[] _elemStart;             // (|σ|+1) CSR offsets into the far breakpoints (2 per non-zero)
+    private readonly float[] _elemX, _elemDs;      // sorted breakpoints and slope changes of the far part
+    private readonly int[] _elemCursor;            // (|σ|) far breakpoints with x ≤ Δ
+    private readonly double[] _elemS, _elemB, _elemA; // (|σ|) far-part piece coefficients at the cursor
+    // (|σ|) the two most recently fitted far-part pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2
+    // on [lo, hi): slot 1 is the newest (the element cursor describes it), slot 2 the one before. Elements
+    // without any non-zero old τ have the single piece 0 on (−∞, ∞).
     private readonly float[] _lo, _hi, _s, _b, _a, _lo2, _hi2, _s2, _b2, _a2;
 
     /// <param name="weight">The layer; every task in <paramref name="oldTasks"/> must be sealed.</param>
@@ -52,48 +68,54 @@ public sealed class RetroactiveClosedForm
         var masks = new float[T * channels];
         for (int i = 0; i < T; i++) weight.Mask(Tasks[i], masks.AsSpan(i * channels, channels));
 
-        _breaks = 2 * T;
-        _chanX = new float[channels * _breaks];
-        _chanPiece = new float[channels * (_breaks + 1) * 4];
-        var ds = new float[_breaks];
+        _breaks = T;
+        _stride = (int)BitOperations.RoundUpToPowerOf2((uint)_breaks + 1);
+        _block = _stride <= 128 ? _stride : 16;
+        _blockShift = BitOperations.Log2((uint)_block);
+        if ((long)channels * _stride > int.MaxValue || (long)channels * (_breaks + 1) * 2 > int.MaxValue)
+            throw new ArgumentException($"{weight.Name}: {channels} channels × {T} old tasks exceed the channel tables' 32-bit indexing");
+        _chanX = new float[channels * _stride];
+        Array.Fill(_chanX, float.PositiveInfinity);
+        _chanPQ = new float[channels * (_breaks + 1) * 2];
+        _chanTop = new float[channels * (_stride / _block)];
+        var ms = new float[T];
         for (int c = 0; c < channels; c++)
         {
-            Span<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
-            double sumM = 0;
+            // Σ_i M clamp(−ΔM, −κ, κ) = −sign(Δ)κ·Σ_{κ/M ≤ |Δ|} M − Δ·Σ_{κ/M > |Δ|} M².
+            Span<float> xs = _chanX.AsSpan(c * _stride, T);
             for (int i = 0; i < T; i++)
             {
-                float m = masks[i * channels + c];
-                sumM += m;
-                // Σ_i M clamp(−ΔM, −κ, κ): slope −M² between −κ/M and +κ/M, flat outside.
-                xs[2 * i] = (float)(-kappa / m);
-                ds[2 * i] = -m * m;
-                xs[2 * i + 1] = (float)(kappa / m);
-                ds[2 * i + 1] = m * m;
+                ms[i] = masks[i * channels + c];
+                xs[i] = (float)(kappa / ms[i]);
             }
-            xs.Sort(ds.AsSpan(0, _breaks));
-            int p = c * (_breaks + 1);
-            double s = 0, b = kappa * sumM, a = -T * kappa * kappa / 2;
-            StorePiece(p, s, b, a);
-            for (int j = 0; j < _breaks; j++)
-            {
-                Cross(ref s, ref b, ref a, xs[j], ds[j]);
-                StorePiece(p + j + 1, s, b, a);
-            }
+            xs.Sort(ms.AsSpan(0, T));
+            for (int k = 0; k < _stride / _block; k++) _chanTop[c * (_stride / _block) + k] = _chanX[c * _stride + k * _block + _block - 1];
+            int row = 2 * c * (T + 1);
+            double p = 0, q = 0;
+            for (int k = T - 1; k >= 0; k--) { q += (double)ms[k] * ms[k]; _chanPQ[row + 2 * k + 1] = (float)q; }
+            for (int k = 0; k <= T; k++) { _chanPQ[row + 2 * k] = (float)p; if (k < T) p += ms[k]; }
         }
 
-        // Element part: four breakpoints per non-zero τ_ie, stored element-major (CSR).
-        _elemStart = new int[n + 1];
+        // Near and far parts over the non-zero τ_ie, stored element-major (CSR): one mask value and two
+        // far breakpoints each.
+        _nearStart = new int[n + 1];
         var taus = new SparseTau[T];
         for (int i = 0; i < T; i++)
         {
             taus[i] = weight.StoredTau(Tasks[i]);
-            foreach (int e in taus[i].Indices) _elemStart[e + 1] += 4;
+            foreach (int e in taus[i].Indices) _nearStart[e + 1]++;
         }
-        for (int e = 0; e < n; e++) _elemStart[e + 1] += _elemStart[e];
+        for (int e = 0; e < n; e++) _nearStart[e + 1] += _nearStart[e];
+        var nearM = new float[_nearStart[n]];
+        _nearU = new float[_nearStart[n] + 1];
+        _nearU[^1] = float.PositiveInfinity;
+        _elemStart = new int[n + 1];
+        for (int e = 0; e <= n; e++) _elemStart[e] = 2 * _nearStart[e];
         _elemX = new float[_elemStart[n]];
         _elemDs = new float[_elemStart[n]];
         var fill = new int[n];
         var initialA = new double[n];
+        var initialB = new double[n];
         for (int i = 0; i < T; i++)
         {
             int[] idx = taus[i].Indices;
@@ -102,23 +124,35 @@ public sealed class RetroactiveClosedForm
             {
                 int e = idx[k];
                 double tau = val[k];
-                double m = masks[i * channels + _g.ChannelOf(e)];
-                int at = _elemStart[e] + fill[e];
-                fill[e] += 4;
-                // φ(τ − ΔM) − φ(−ΔM): for Δ → −∞ both saturate and differ by κτ.
+                float mask = masks[i * channels + _g.ChannelOf(e)];
+                double m = mask;
+                nearM[_nearStart[e] + fill[e]] = mask;
+                _nearU[_nearStart[e] + fill[e]] = (float)(kappa / m);
+                int at = _elemStart[e] + 2 * fill[e];
+                fill[e]++;
+                // φ(τ − ΔM): for Δ → −∞ it is κ(τ − ΔM) − κ²/2, g = κM.
                 _elemX[at] = (float)((tau - kappa) / m); _elemDs[at] = (float)(-m * m);
                 _elemX[at + 1] = (float)((tau + kappa) / m); _elemDs[at + 1] = (float)(m * m);
-                _elemX[at + 2] = (float)(-kappa / m); _elemDs[at + 2] = (float)(m * m);
-                _elemX[at + 3] = (float)(kappa / m); _elemDs[at + 3] = (float)(-m * m);
-                initialA[e] += kappa * tau;
+                initialA[e] += kappa * tau - kappa * kappa / 2;
+                initialB[e] += kappa * m;
             }
         }
+        // Near part at |Δ|: the first r = #{κ/M ≤ |Δ|} tasks saturate (M·κ sign Δ), the rest are linear (M²Δ).
+        _nearPQ = new float[2 * (_nearStart[n] + n)];
+        for (int e = 0; e < n; e++)
+        {
+            int start = _nearStart[e], count = _nearStart[e + 1] - start, row = start + e;
+            if (count > 1) _nearU.AsSpan(start, count).Sort(nearM.AsSpan(start, count));
+            double p = 0, q = 0;
+            for (int k = count - 1; k >= 0; k--) { q += (double)nearM[start + k] * nearM[start + k]; _nearPQ[2 * (row + k) + 1] = (float)q; }
+            for (int k = 0; k < count; k++) { _nearPQ[2 * (row + k)] = (float)p; p += nearM[start + k]; }
+            _nearPQ[2 * (row + count)] = (float)p;
+        }
         _elemCursor = new int[n];
-        _chanCursor = new int[n];
         _channelOf = new ushort[n];
         for (int e = 0; e < n; e++) _channelOf[e] = (ushort)_g.ChannelOf(e);
         _elemS = new double[n];
-        _elemB = new double[n];
+        _elemB = initialB;
         _elemA = initialA;
         for (int e = 0; e < n; e++)
         {
@@ -141,7 +175,7 @@ public sealed class RetroactiveClosedForm
     /// <summary>σ^(t−1), the shared weights when this term was built.</summary>
     public ReadOnlySpan<float> SigmaAtStart => _sigmaStart;
 
-    /// <summary>Breakpoints crossed (pieces re-fitted) since construction: the cost of the exact fix-ups.</summary>
+    /// <summary>Far-part pieces re-fitted since construction (Δ_e left both cached pieces): the cost of the exact fix-ups.</summary>
     public long Refits { get; private set; }
 
     /// <summary>dσ −= λ2·g(σ − σ^(t−1)) (accumulates); returns the term's value λ2 Σ φ_κ.</summary>
@@ -179,33 +213,109 @@ public sealed class RetroactiveClosedForm
         return Lambda2 * total;
     }
 
-    private (double Loss, long Refits) Accumulate(ReadOnlySpan<float> sigma, Span<float> dSigma, int start, int count)
+    private unsafe (double Loss, long Refits) Accumulate(ReadOnlySpan<float> sigma, Span<float> dSigma, int start, int count)
     {
-        float lambda2 = (float)Lambda2;
+        float lambda2 = (float)Lambda2, kappa = (float)Kappa;
         double loss = 0;
         long refits = 0;
         int e = start, end = start + count;
-        int w = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated)
+        if (Avx2.IsSupported)
         {
-            var vl = new Vector<float>(lambda2);
-            var half = new Vector<float>(0.5f);
-            for (; e <= end - w; e += w)
+            fixed (float* pSigma = sigma, pGrad = dSigma, pStart = _sigmaStart, pX = _chanX, pTop = _chanTop, pChanPQ = _chanPQ)
+            fixed (float* pLo = _lo, pHi = _hi, pS = _s, pB = _b, pA = _a, pLo2 = _lo2, pHi2 = _hi2, pS2 = _s2, pB2 = _b2, pA2 = _a2)
+            fixed (ushort* pChannel = _channelOf)
+            fixed (int* pNearStart = _nearStart)
+            fixed (float* pNearU = _nearU, pNearPQ = _nearPQ)
             {
-                var d = new Vector<float>(sigma.Slice(e)) - new Vector<float>(_sigmaStart, e);
-                var in1 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo, e)) & Vector.LessThan(d, new Vector<float>(_hi, e));
-                var in2 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo2, e)) & Vector.LessThan(d, new Vector<float>(_hi2, e));
-                if (!Vector.EqualsAll(in1 | in2, new Vector<int>(-1)))
+                var vKappa = Vector256.Create(kappa);
+                var negKappa = Vector256.Create(-kappa);
+                var halfKappa2 = Vector256.Create(0.5f * kappa * kappa);
+                var vl = Vector256.Create(lambda2);
+                var half = Vector256.Create(0.5f);
+                var stride = Vector256.Create(_stride);
+                var blocks = Vector256.Create(_stride / _block);
+                var pieces = Vector256.Create(_breaks + 1);
+                for (; e <= end - 8; e += 8)
                 {
-                    for (int k = 0; k < w; k++) refits += RefitIfOutside(e + k, d[k]);
-                    in1 = Vector.GreaterThanOrEqual(d, new Vector<float>(_lo, e)) & Vector.LessThan(d, new Vector<float>(_hi, e));
+                    var d = Avx.LoadVector256(pSigma + e) - Avx.LoadVector256(pStart + e);
+                    // Lanes without a non-zero old τ have no far or near part: skip both when all eight do.
+                    bool anyOld = pNearStart[e + 8] != pNearStart[e];
+                    var in1 = anyOld ? Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi + e)) : Vector256<float>.AllBitsSet;
+                    Vector256<float> s, b, a;
+                    if (!anyOld) s = b = a = Vector256<float>.Zero;
+                    else if (in1.ExtractMostSignificantBits() == 0xFFu)
+                    {
+                        // The common case: every lane in its newest far piece; slot 2 is not even read.
+                        s = Avx.LoadVector256(pS + e);
+                        b = Avx.LoadVector256(pB + e);
+                        a = Avx.LoadVector256(pA + e);
+                    }
+                    else
+                    {
+                        var in2 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo2 + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi2 + e));
+                        if ((in1 | in2).ExtractMostSignificantBits() != 0xFFu)
+                        {
+                            for (int k = 0; k < 8; k++) refits += RefitIfOutside(e + k, d.GetElement(k));
+                            in1 = Vector256.GreaterThanOrEqual(d, Avx.LoadVector256(pLo + e)) & Vector256.LessThan(d, Avx.LoadVector256(pHi + e));
+                        }
+                        s = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pS + e), Avx.LoadVector256(pS2 + e));
+                        b = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pB + e), Avx.LoadVector256(pB2 + e));
+                        a = Vector256.ConditionalSelect(in1, Avx.LoadVector256(pA + e), Avx.LoadVector256(pA2 + e));
+                    }
+
+                    // Channel part: j = #{κ/M ≤ |Δ|} by a branch-free binary search, the +∞ padding
+                    // standing in for the entries past T: first over the blocks' last entries (a small
+                    // table), then within the one block (one cache line).
+                    var abs = Vector256.Abs(d);
+                    var channel = Avx2.ConvertToVector256Int32(pChannel + e);
+                    var top = channel * blocks;
+                    var jb = Vector256<int>.Zero;
+                    for (int step = _stride / _block >> 1; step > 0; step >>= 1)
+                    {
+                        var x = Avx2.GatherVector256(pTop, top + jb + Vector256.Create(step - 1), 4);
+                        jb += Vector256.LessThanOrEqual(x, abs).AsInt32() & Vector256.Create(step);
+                    }
+                    var row = channel * stride;
+                    var j = jb << _blockShift;
+                    for (int step = _block >> 1; step > 0; step >>= 1)
+                    {
+                        var x = Avx2.GatherVector256(pX, row + j + Vector256.Create(step - 1), 4);
+                        j += Vector256.LessThanOrEqual(x, abs).AsInt32() & Vector256.Create(step);
+                    }
+                    var at = (channel * pieces + j) << 1;
+                    var saturatedAll = Avx2.GatherVector256(pChanPQ, at, 4);
+                    var linearAll = Avx2.GatherVector256(pChanPQ + 1, at, 4);
+                    var g = b + s * d - (Vector256.CopySign(vKappa, d) * saturatedAll + d * linearAll);
+                    var value = a - d * (b + half * s * d)
+                        + vKappa * abs * saturatedAll - halfKappa2 * Vector256.ConvertToSingle(j) + half * d * d * linearAll;
+                    // Near part: + Σ M clamp(ΔM, −κ, κ) and − Σ φ_κ(ΔM) over the element's non-zero old τ,
+                    // from r = #{κ/M ≤ |Δ|} (a branch-free search over each lane's own row).
+                    if (anyOld)
+                    {
+                        var first = Avx.LoadVector256(pNearStart + e);
+                        var left = Avx.LoadVector256(pNearStart + e + 1) - first;
+                        int longest = 0;
+                        for (int k = 0; k < 8; k++) longest = Math.Max(longest, left.GetElement(k));
+                        var r = Vector256<int>.Zero;
+                        var one = Vector256.Create(1);
+                        for (; longest > 1; longest -= longest >> 1)
+                        {
+                            var h = left >>> 1;
+                            var u = Avx2.GatherVector256(pNearU, first + r + Vector256.Max(h, one) - one, 4);
+                            r += Vector256.LessThanOrEqual(u, abs).AsInt32() & h;
+                            left -= h;
+                        }
+                        var last = Avx2.GatherVector256(pNearU, first + r, 4);
+                        r -= Vector256.LessThanOrEqual(last, abs).AsInt32() & Vector256.Equals(left, one);
+                        var nearRow = first + r + Vector256.Create(e) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                        var saturated = Avx2.GatherVector256(pNearPQ, nearRow, 8);
+                        var linear = Avx2.GatherVector256(pNearPQ + 1, nearRow, 8);
+                        g += Vector256.CopySign(vKappa, d) * saturated + d * linear;
+                        value -= vKappa * abs * saturated - halfKappa2 * Vector256.ConvertToSingle(r) + half * d * d * linear;
+                    }
+                    (Avx.LoadVector256(pGrad + e) - vl * g).Store(pGrad + e);
+                    loss += Vector256.Sum(value);
                 }
-                var s = Vector.ConditionalSelect(in1, new Vector<float>(_s, e), new Vector<float>(_s2, e));
-                var b = Vector.ConditionalSelect(in1, new Vector<float>(_b, e), new Vector<float>(_b2, e));
-                var a = Vector.ConditionalSelect(in1, new Vector<float>(_a, e), new Vector<float>(_a2, e));
-                var gs = new Vector<float>(dSigma.Slice(e));
-                (gs - vl * (b + s * d)).CopyTo(dSigma.Slice(e));
-                loss += Vector.Sum(a - d * (b + half * s * d));
             }
         }
         for (; e < end; e++)
@@ -214,8 +324,32 @@ public sealed class RetroactiveClosedForm
             refits += RefitIfOutside(e, d);
             bool first = d >= _lo[e] && d < _hi[e];
             float s = first ? _s[e] : _s2[e], b = first ? _b[e] : _b2[e], a = first ? _a[e] : _a2[e];
-            dSigma[e] -= lambda2 * (b + s * d);
-            loss += a - d * (b + 0.5f * s * d);
+            float absD = MathF.Abs(d);
+            int c = _channelOf[e], top = c * (_stride / _block), j = 0;
+            for (int step = _stride / _block >> 1; step > 0; step >>= 1)
+                if (_chanTop[top + j + step - 1] <= absD) j += step;
+            int row = c * _stride;
+            j <<= _blockShift;
+            for (int step = _block >> 1; step > 0; step >>= 1)
+                if (_chanX[row + j + step - 1] <= absD) j += step;
+            int pq = 2 * (c * (_breaks + 1) + j);
+            float saturatedAll = _chanPQ[pq], linearAll = _chanPQ[pq + 1];
+            float g = b + s * d - (MathF.CopySign(kappa, d) * saturatedAll + d * linearAll);
+            float value = a - d * (b + 0.5f * s * d) + kappa * absD * saturatedAll - 0.5f * kappa * kappa * j + 0.5f * d * d * linearAll;
+            int nearFirst = _nearStart[e], nearLeft = _nearStart[e + 1] - nearFirst, r = 0;
+            if (nearLeft > 0)
+            {
+                float abs = MathF.Abs(d);
+                for (; nearLeft > 1; nearLeft -= nearLeft >> 1)
+                    if (_nearU[nearFirst + r + (nearLeft >> 1) - 1] <= abs) r += nearLeft >> 1;
+                if (_nearU[nearFirst + r] <= abs) r++;
+                int at = 2 * (nearFirst + e + r);
+                float saturated = _nearPQ[at], linear = _nearPQ[at + 1];
+                g += MathF.CopySign(kappa, d) * saturated + d * linear;
+                value -= kappa * abs * saturated - 0.5f * kappa * kappa * r + 0.5f * d * d * linear;
+            }
+            dSigma[e] -= lambda2 * g;
+            loss += value;
         }
         return (loss, refits);
     }
@@ -240,13 +374,6 @@ public sealed class RetroactiveClosedForm
         }
     }
 
-    private void StorePiece(int piece, double s, double b, double a)
-    {
-        _chanPiece[4 * piece] = (float)s;
-        _chanPiece[4 * piece + 1] = (float)b;
-        _chanPiece[4 * piece + 2] = (float)a;
-    }
-
     private static void Cross(ref double s, ref double b, ref double a, double x, double ds)
     {
         // Continuity of g (b + s x) and of the loss (a − b x − s x²/2) across the breakpoint.
@@ -266,12 +393,12 @@ public sealed class RetroactiveClosedForm
     private void Refit(int e, float d)
     {
         int start = _elemStart[e], end = _elemStart[e + 1];
-        double s = 0, b = 0, a = 0;
+        double s = 0, b = _elemB[e], a = _elemA[e];
         float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
         if (end > start)
         {
             int k = _elemCursor[e];
-            s = _elemS[e]; b = _elemB[e]; a = _elemA[e];
+            s = _elemS[e];
             while (k < end && _elemX[k] <= d) { Cross(ref s, ref b, ref a, _elemX[k], _elemDs[k]); k++; }
             while (k > start && _elemX[k - 1] > d) { k--; Cross(ref s, ref b, ref a, _elemX[k], -_elemDs[k]); }
             _elemCursor[e] = k;
@@ -279,40 +406,10 @@ public sealed class RetroactiveClosedForm
             if (k > start) lo = _elemX[k - 1];
             if (k < end) hi = _elemX[k];
         }
-        else a = _elemA[e];
-
-        int c = _channelOf[e];
-        ReadOnlySpan<float> xs = _chanX.AsSpan(c * _breaks, _breaks);
-        // The channel piece usually moves by a few breakpoints: walk them (sequential, in cache), and
-        // binary-search only after a long jump.
-        int j = _chanCursor[e];
-        for (int walked = 0; ; walked++)
-        {
-            if (walked == 16) { j = UpperBound(xs, d); break; }
-            if (j < _breaks && xs[j] <= d) j++;
-            else if (j > 0 && xs[j - 1] > d) j--;
-            else break;
-        }
-        _chanCursor[e] = j;
-        if (j > 0) lo = Math.Max(lo, xs[j - 1]);
-        if (j < _breaks) hi = Math.Min(hi, xs[j]);
-        int p = (c * (_breaks + 1) + j) * 4;
         _lo[e] = lo;
         _hi[e] = hi;
-        _s[e] = (float)(s + _chanPiece[p]);
-        _b[e] = (float)(b + _chanPiece[p + 1]);
-        _a[e] = (float)(a + _chanPiece[p + 2]);
-    }
-
-    // Number of entries ≤ d in an ascending span.
-    private static int UpperBound(ReadOnlySpan<float> xs, float d)
-    {
-        int lo = 0, hi = xs.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (xs[mid] <= d) lo = mid + 1; else hi = mid;
-        }
-        return lo;
+        _s[e] = (float)s;
+        _b[e] = (float)b;
+        _a[e] = (float)a;
     }
 }
