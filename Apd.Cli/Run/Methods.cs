@@ -33,6 +33,8 @@ internal static class Methods
             case "apd":
             {
                 var network = saved is null ? new ApdNetwork(architecture, config.Seed, config.ApdNetwork) : ApdNetwork.Restore(saved);
+                if (network.Architecture!.Name != architecture.Name || !network.Architecture.InputShape.SequenceEqual(architecture.InputShape))
+                    throw new InvalidDataException($"the checkpoint's network is {network.Architecture.Name} [{string.Join(",", network.Architecture.InputShape)}], the benchmark needs {architecture.Name} [{string.Join(",", architecture.InputShape)}]");
                 var hooks = (config.Apd with { Seed = config.Seed }).Hooks(network);
                 if (saved is not null)
                     foreach (var h in hooks.OfType<ICheckpointableHook>()) h.RestoreState(saved);

@@ -62,7 +62,16 @@ public sealed class RunResumeTests
 
         var resumed = Apd("run", "--resume", checkpoint);
         Assert.That(resumed.Code, Is.EqualTo(1));
-        Assert.That(resumed.Err, Does.Contain("apd.tau/fc1.w/0/indices").And.Not.Contain("   at "));
+        Assert.That(resumed.Err, Does.Contain("tensor 'apd.tau/fc1.w/0/indices': index -7 at position 0 is outside 0..6399").And.Not.Contain("   at "));
+
+        state.Properties["architecture"] = "mlp-100";
+        var other = new global::Apd.Engine.Checkpoints.ModelState(state.Kind);
+        foreach (var (k, v) in state.Properties) other.Properties[k] = v;
+        foreach (var t in state.Tensors) other.Add(t);
+        global::Apd.Engine.Checkpoints.CheckpointFile.Save(checkpoint, other);
+        var mismatched = Apd("run", "--resume", checkpoint);
+        Assert.That(mismatched.Code, Is.EqualTo(1));
+        Assert.That(mismatched.Err, Does.Contain("the checkpoint's network is mlp-100 [1,8,8], the benchmark needs mlp-100-100 [1,8,8]").And.Not.Contain("   at "));
     }
 
     [Test]

@@ -11,8 +11,8 @@ namespace Apd.Engine.Decomposition;
 
 internal static class ApdNetworkState
 {
-    /// <summary>Task ids above this are refused (a hostile id would make the head list huge).</summary>
-    private const int MaxTaskId = 1 << 16;
+    /// <summary>Task ids from this up are refused (a hostile id list would make thousands of heads).</summary>
+    private const int MaxTaskId = 1 << 12;
 
     public static ModelState Export(ApdNetwork network)
     {
