@@ -61,8 +61,6 @@ public sealed class RunCommand : ICommand
             string capacity = r.Capacity is { } c ? Invariant($", capacity {c.Capacity:F3}") : "";
             stdout.WriteLine(Invariant($"task {r.TaskId + 1}/{tasks.Length} [{r.TaskName}]: accuracy {r.Accuracies[^1]:F4}, average over {r.Accuracies.Count} {avg:F4}{capacity}, {r.Seconds:F1} s, {r.MsPerStep:F2} ms/step"));
         };
-        if (config.SavePath is not null && model is not ICheckpointable)
-            throw new CliUsageException($"--save: method '{config.Method}' cannot be saved yet (its model does not export its state)");
         ContinualRunResult? progress = earlier;
         if (config.SavePath is { } savePath)
             trainer.TaskCompleted += r =>

@@ -32,9 +32,13 @@ internal static class Methods
             }
             case "apd":
             {
-                if (saved is not null) throw new CliUsageException("resuming an APD run is not supported yet: the APD model does not export its state");
-                var network = new ApdNetwork(architecture.Trunk, config.Seed, config.ApdNetwork);
-                return (network, [.. (config.Apd with { Seed = config.Seed }).Hooks(network)]);
+                var network = saved is null ? new ApdNetwork(architecture, config.Seed, config.ApdNetwork) : ApdNetwork.Restore(saved);
+                if (network.Architecture!.Name != architecture.Name || !network.Architecture.InputShape.SequenceEqual(architecture.InputShape))
+                    throw new InvalidDataException($"the checkpoint's network is {network.Architecture.Name} [{string.Join(",", network.Architecture.InputShape)}], the benchmark needs {architecture.Name} [{string.Join(",", architecture.InputShape)}]");
+                var hooks = (config.Apd with { Seed = config.Seed }).Hooks(network);
+                if (saved is not null)
+                    foreach (var h in hooks.OfType<ICheckpointableHook>()) h.RestoreState(saved);
+                return (network, [.. hooks]);
             }
             default:
                 throw new CliUsageException($"unknown method '{config.Method}'; choose one of {string.Join(", ", Names)}");

@@ -100,7 +100,6 @@ public sealed class RunCommandTests
     [TestCase(new[] { "run", "--bench", "split-digits", "--epoch", "3" }, 2, "unknown option(s): --epoch")]
     [TestCase(new[] { "run", "--bench", "nonsense", "--method", "stl" }, 1, "unknown benchmark 'nonsense'")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--retro", "lazy" }, 2, "--retro expects closed or joint")]
-    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--save", "x.apdckpt" }, 2, "method 'apd' cannot be saved yet")]
     public void Bad_arguments_fail_with_a_clear_message_and_no_stack_trace(string[] args, int expectedCode, string message)
     {
         var (code, _, err) = Apd(args);

@@ -26,6 +26,7 @@ public sealed class RunResumeTests
 
     private static string Matrix(string json) => JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("accuracy_matrix").GetRawText();
 
+    [TestCase("apd")]
     [TestCase("stl")]
     [TestCase("finetune")]
     [TestCase("ewc")]
@@ -43,6 +44,34 @@ public sealed class RunResumeTests
         Assert.That(second.Code, Is.Zero, second.Err);
         Assert.That(second.Out, Does.Contain("2 task(s) already learned").And.Not.Contain("task 2/5 ["));
         Assert.That(Matrix(resumed), Is.EqualTo(Matrix(whole)));
+    }
+
+    [Test]
+    public void A_hostile_apd_checkpoint_with_a_valid_hash_is_refused_with_a_clear_message()
+    {
+        string checkpoint = Path.Combine(_dir, "run.apdckpt");
+        var first = Apd("run", "--bench", "split-digits", "--method", "apd", "--epochs", "1", "--stop-after", "1", "--save", checkpoint);
+        Assert.That(first.Code, Is.Zero, first.Err);
+
+        var state = global::Apd.Engine.Checkpoints.CheckpointFile.Load(checkpoint);
+        var hostile = new global::Apd.Engine.Checkpoints.ModelState(state.Kind);
+        foreach (var (k, v) in state.Properties) hostile.Properties[k] = v;
+        foreach (var t in state.Tensors)
+            hostile.Add(t.Name == "apd.tau/fc1.w/0/indices" ? global::Apd.Engine.Checkpoints.NamedTensor.Of(t.Name, [1], [-7]) : t);
+        global::Apd.Engine.Checkpoints.CheckpointFile.Save(checkpoint, hostile);
+
+        var resumed = Apd("run", "--resume", checkpoint);
+        Assert.That(resumed.Code, Is.EqualTo(1));
+        Assert.That(resumed.Err, Does.Contain("tensor 'apd.tau/fc1.w/0/indices': index -7 at position 0 is outside 0..6399").And.Not.Contain("   at "));
+
+        state.Properties["architecture"] = "mlp-100";
+        var other = new global::Apd.Engine.Checkpoints.ModelState(state.Kind);
+        foreach (var (k, v) in state.Properties) other.Properties[k] = v;
+        foreach (var t in state.Tensors) other.Add(t);
+        global::Apd.Engine.Checkpoints.CheckpointFile.Save(checkpoint, other);
+        var mismatched = Apd("run", "--resume", checkpoint);
+        Assert.That(mismatched.Code, Is.EqualTo(1));
+        Assert.That(mismatched.Err, Does.Contain("the checkpoint's network is mlp-100 [1,8,8], the benchmark needs mlp-100-100 [1,8,8]").And.Not.Contain("   at "));
     }
 
     [Test]

@@ -2,6 +2,8 @@
 // θ_t = σ ⊙ sigmoid(v_t) + σ̃_g + τ_t, per-task biases and a per-task head. Built from any layer builder
 // through ApdWeights (LeNet.Trunk by default); the trainer drives it through IContinualModel and the
 // objective terms plug in as hooks (Apd/Hooks). Forget(t) drops τ_t, v_t, the biases and the head of t.
+// Built from a NetworkArchitecture it can be saved (ExportState) and rebuilt (Restore, ApdNetworkState).
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Evaluation;
 using Apd.Engine.Layers;
 using Apd.Engine.Tensors;
@@ -9,10 +11,13 @@ using Apd.Engine.Training;
 
 namespace Apd.Engine.Decomposition;
 
-public sealed class ApdNetwork : IContinualModel, ICapacityReporting
+public sealed class ApdNetwork : IContinualModel, ICapacityReporting, ICheckpointable
 {
+    public const string Kind = "apd";
+
     private readonly MultiHeadNetwork _net;
     private readonly HashSet<int> _learned = new();
+    private readonly SortedSet<int> _forgotten = new();
     private int _lastBegun = -1;
 
     public ApdNetwork(Func<IWeightFactory, IReadOnlyList<ILayer>> trunk, int seed, ApdNetworkOptions? options = null)
@@ -23,6 +28,14 @@ public sealed class ApdNetwork : IContinualModel, ICapacityReporting
         var layers = trunk(Factory);
         int features = layers[^1].OutputSize;
         _net = new MultiHeadNetwork(layers, (task, classes) => HeadFor(task, classes, features, headWeights));
+        Seed = seed;
+    }
+
+    /// <summary>An APD network over <paramref name="architecture"/>'s trunk; such a network can be saved and restored.</summary>
+    public ApdNetwork(NetworkArchitecture architecture, int seed, ApdNetworkOptions? options = null)
+        : this(architecture.Trunk, seed, options)
+    {
+        Architecture = architecture;
     }
 
     /// <summary>The authors' LeNet (conv 20, conv 50, dense 800, 500; LRN, max-pool) with decomposed weights.</summary>
@@ -46,6 +59,13 @@ public sealed class ApdNetwork : IContinualModel, ICapacityReporting
         }, seed, options);
 
     public ApdNetworkOptions Options { get; }
+
+    /// <summary>The architecture the network was built from, or null for a custom layer builder (not savable).</summary>
+    public NetworkArchitecture? Architecture { get; }
+    public int Seed { get; }
+
+    /// <summary>Task ids dropped by Forget, ascending (their ids stay reserved).</summary>
+    public IReadOnlyList<int> ForgottenTasks => [.. _forgotten];
     public ApdWeights Factory { get; }
     public IReadOnlyList<DecomposedWeight> Weights => Factory.Weights;
     public MultiHeadNetwork Inner => _net;
@@ -102,6 +122,7 @@ public sealed class ApdNetwork : IContinualModel, ICapacityReporting
         foreach (var b in Factory.Biases) b.Forget(taskId);
         _net.RemoveHead(taskId);
         _learned.Remove(taskId);
+        _forgotten.Add(taskId);
     }
 
     public void Forward(int taskId, ReadOnlySpan<float> x, int batch, Span<float> logits)
@@ -136,6 +157,22 @@ public sealed class ApdNetwork : IContinualModel, ICapacityReporting
 
     /// <summary>The task being learned (the last BeginTask), or −1.</summary>
     public int CurrentTask => _lastBegun;
+
+    /// <summary>The whole network between tasks: architecture, options, σ, per task v, sparse τ, group, biases and head, σ̃ per group, forgotten ids.</summary>
+    public ModelState ExportState() => ApdNetworkState.Export(this);
+
+    /// <summary>Rebuilds a network saved by <see cref="ExportState"/>; every tensor and index is checked first (InvalidDataException naming it).</summary>
+    public static ApdNetwork Restore(ModelState state) => ApdNetworkState.Restore(state);
+
+    /// <summary>Restore: marks a registered task as forgotten-before (its head is made and dropped so later heads initialise as in the original run).</summary>
+    internal void RestoreForgotten(int taskId)
+    {
+        _net.BeginTask(taskId, 1);
+        _net.RemoveHead(taskId);
+        _forgotten.Add(taskId);
+    }
+
+    internal void RestoreCurrentTask(int taskId) => _lastBegun = taskId;
 
     /// <summary>Capacity over the decomposed weights: (nnz σ + Σ nnz σ̃_g + Σ nnz τ_i) / |σ|; masks, biases and heads apart.</summary>
     public CapacityReport Capacity()

@@ -50,7 +50,7 @@ internal static class PlainNetworkState
         }
     }
 
-    private static int[] Ints(ModelState state, string property)
+    public static int[] Ints(ModelState state, string property)
     {
         string text = state.Property(property);
         if (text.Length == 0) return [];

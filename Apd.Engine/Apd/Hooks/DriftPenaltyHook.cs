@@ -1,9 +1,11 @@
 // (λ/2)‖σ − σ^(t−1)‖² in every decomposed layer, σ^(t−1) snapshotted when a task after the first begins.
+// Between tasks it holds nothing: a checkpoint needs no state of it (ICheckpointableHook exports none).
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Training;
 
 namespace Apd.Engine.Decomposition.Hooks;
 
-public sealed class DriftPenaltyHook(ApdNetwork network, double lambda) : ITrainingHook
+public sealed class DriftPenaltyHook(ApdNetwork network, double lambda) : ITrainingHook, ICheckpointableHook
 {
     private float[][]? _previous;
 
@@ -22,5 +24,15 @@ public sealed class DriftPenaltyHook(ApdNetwork network, double lambda) : ITrain
             loss += DriftPenalty.LossAndGradient<float>(sigma.Value, _previous[l], (float)lambda, sigma.Grad);
         }
         return loss;
+    }
+
+    /// <summary>Nothing to save: σ^(t−1) is taken again from the model at the next BeforeTask.</summary>
+    public void ExportState(ModelState state)
+    {
+        if (_previous is not null) throw new InvalidOperationException("the drift penalty is saved between tasks, not while one is learned");
+    }
+
+    public void RestoreState(ModelState state)
+    {
     }
 }

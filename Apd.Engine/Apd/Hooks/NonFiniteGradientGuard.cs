@@ -1,11 +1,13 @@
 // Stops training at the first NaN or ±∞ in a gradient (after every term has been added) or in a
 // parameter after the step, naming the task, the step and the tensor — never a silent NaN model.
+// Stateless, hence trivially checkpointable.
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Tensors;
 using Apd.Engine.Training;
 
 namespace Apd.Engine.Decomposition.Hooks;
 
-public sealed class NonFiniteGradientGuard : ITrainingHook
+public sealed class NonFiniteGradientGuard : ITrainingHook, ICheckpointableHook
 {
     public double AfterBackward(TrainingContext ctx)
     {
@@ -24,6 +26,14 @@ public sealed class NonFiniteGradientGuard : ITrainingHook
         int i = FirstNonFinite(values);
             throw new NonFiniteValueException(ctx.TaskId, ctx.Step, p.Name,
                 $"task {ctx.TaskId}, epoch {ctx.Epoch}, step {ctx.Step}: the {what} of {p.Name} is {values[i]} at element {i}");
+    }
+
+    public void ExportState(ModelState state)
+    {
+    }
+
+    public void RestoreState(ModelState state)
+    {
     }
 
     // x − x is 0 for every finite x and NaN for NaN and ±∞, so the sum stays 0 exactly when all are finite.

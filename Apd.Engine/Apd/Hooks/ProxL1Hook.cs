@@ -2,11 +2,13 @@
 // Plain metric: t = lr·λ1 (the proximal step of a plain gradient step). Adam metric (default): the trainer
 // steps τ_t with Adam, p ← p − lr·m̂/(√v̂ + ε), so the matching proximal step is taken in Adam's diagonal
 // metric, t_e = lr·λ1/(√v̂_e + ε); the hook keeps v̂ itself from the same gradients Adam sees (β2 = 0.999).
+// Its v̂ lives for one task (reset at BeforeTask): a checkpoint between tasks needs no state of it.
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Training;
 
 namespace Apd.Engine.Decomposition.Hooks;
 
-public sealed class ProxL1Hook(ApdNetwork network, double lambda1, bool adamMetric = true, float beta2 = 0.999f, float epsilon = 1e-8f) : ITrainingHook
+public sealed class ProxL1Hook(ApdNetwork network, double lambda1, bool adamMetric = true, float beta2 = 0.999f, float epsilon = 1e-8f) : ITrainingHook, ICheckpointableHook
 {
     private float[][] _secondMoment = [];
     private int _steps;
@@ -33,5 +35,14 @@ public sealed class ProxL1Hook(ApdNetwork network, double lambda1, bool adamMetr
             var tau = network.Weights[l].DenseTau(ctx.TaskId);
             ProxL1.SoftThresholdAdamMetric(tau.Value, tau.Grad, _secondMoment[l], scale, beta2, bias2Sqrt, epsilon);
         }
+    }
+
+    /// <summary>Nothing to save: v̂ and the step count restart at every BeforeTask.</summary>
+    public void ExportState(ModelState state)
+    {
+    }
+
+    public void RestoreState(ModelState state)
+    {
     }
 }

@@ -3,13 +3,15 @@
 // optimum when the task ends. Joint: old τ_i (and, optionally, old masks) re-opened as dense parameters
 // stepped by this hook's own Adam at the trainer's learning rate right after the trainer's step, then
 // soft-thresholded by lr·λ1_old; O(T·|σ|) per step.
+// Between tasks it holds nothing (AfterTask clears it): a checkpoint needs no state of it.
 using Apd.Engine.Optim;
 using Apd.Engine.Tensors;
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Training;
 
 namespace Apd.Engine.Decomposition.Hooks;
 
-public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions options) : ITrainingHook
+public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions options) : ITrainingHook, ICheckpointableHook
 {
     private RetroactiveClosedForm[] _closed = [];
     private List<(DecomposedWeight Layer, int Task, float[] Target)> _joint = new();
@@ -84,5 +86,16 @@ public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions opti
         _oldOptimizer = null;
         _closed = [];
         _joint = new();
+    }
+
+    /// <summary>Nothing to save: θ_i* and the closed-form aggregates are rebuilt from the model at the next BeforeTask.</summary>
+    public void ExportState(ModelState state)
+    {
+        if (_closed.Length > 0 || _joint.Count > 0 || _oldOptimizer is not null)
+            throw new InvalidOperationException("the retroactive term is saved between tasks, not while one is learned");
+    }
+
+    public void RestoreState(ModelState state)
+    {
     }
 }
