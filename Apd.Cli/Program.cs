@@ -41,10 +41,14 @@ public static class Program
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or FormatException)
         {
-            stderr.WriteLine($"apd {command.Name}: error: {e.Message}");
+            stderr.WriteLine($"apd {command.Name}: error: {UserMessage(e)}");
             return 1;
         }
     }
+
+    // ArgumentException appends " (Parameter 'name')" to its message: a detail of the code, not of the user's input.
+    private static string UserMessage(Exception e)
+        => e is ArgumentException { ParamName: { } name } a ? a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     private static void PrintHelp(TextWriter w)
     {

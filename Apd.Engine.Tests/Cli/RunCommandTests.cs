@@ -106,6 +106,7 @@ public sealed class RunCommandTests
         Assert.That(code, Is.EqualTo(expectedCode), err);
         Assert.That(err, Does.Contain(message));
         Assert.That(err, Does.Not.Contain("   at "));
+        Assert.That(err, Does.Not.Contain("(Parameter '"), "the code's parameter names are no part of a user's message");
     }
 
     [Test]
