@@ -67,6 +67,19 @@ public class KernelsMatchReferenceTests
         Close.Assert(y, yRef, 1e-12, 1e-12, "y");
     }
 
+    [TestCase(9, 45), TestCase(4101, 50)]
+    public void Dense_single_sample_column_blocks_match_plain_loops(int inputs, int outputs)
+    {
+        var g = new DenseGeometry(1, inputs, outputs);
+        var rng = new Random(8);
+        float[] x = Close.RandomFloat(rng, inputs).Select(v => v < 0 ? 0f : v).ToArray(), w = Close.RandomFloat(rng, inputs * outputs), b = Close.RandomFloat(rng, outputs);
+        float[] y = new float[outputs], yRef = new float[outputs];
+        Dense.ForwardColumns<float>(x, w, b, y, g, 0, 16);
+        Dense.ForwardColumns<float>(x, w, b, y, g, 16, outputs - 16);
+        DenseReference.Forward<float>(x, w, b, yRef, g);
+        Close.Assert(y, yRef, 1e-4 * Math.Sqrt(inputs), 1e-4, "y from two column blocks");
+    }
+
     [Test]
     public void Relu_matches_reference_at_every_length_up_to_256()
     {
