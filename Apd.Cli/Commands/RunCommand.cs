@@ -60,6 +60,9 @@ public sealed class RunCommand : ICommand
             double avg = r.Accuracies.Average();
             string capacity = r.Capacity is { } c ? Invariant($", capacity {c.Capacity:F3}") : "";
             stdout.WriteLine(Invariant($"task {r.TaskId + 1}/{tasks.Length} [{r.TaskName}]: accuracy {r.Accuracies[^1]:F4}, average over {r.Accuracies.Count} {avg:F4}{capacity}, {r.Seconds:F1} s, {r.MsPerStep:F2} ms/step"));
+            if (config.Verbose && model is ApdNetwork apd)
+                stdout.WriteLine("  τ non-zeros per layer: " + string.Join(", ", apd.Weights.Select(w =>
+                    Invariant($"{w.Name} {w.TaskIds.Sum(w.TauNonZeros)} (task {r.TaskId + 1}: {(w.HasTask(r.TaskId) ? w.TauNonZeros(r.TaskId) : 0)}), σ̃ {w.SharedNonZeros()} of {w.Length}"))));
         };
         ContinualRunResult? progress = earlier;
         if (config.SavePath is { } savePath)
@@ -116,6 +119,7 @@ public sealed class RunCommand : ICommand
             Apd = apd with
             {
                 L1 = NonNegativeDouble(a, "l1", apd.L1),
+                L1ByLayer = ParseLayerValues(a.String("l1-layer")),
                 Reconstruction = NonNegativeDouble(a, "lambda-retro", apd.Reconstruction),
                 RetroactiveL1 = NonNegativeDouble(a, "l1-old", apd.RetroactiveL1),
                 Drift = NonNegativeDouble(a, "lambda-drift", apd.Drift),
@@ -129,6 +133,12 @@ public sealed class RunCommand : ICommand
                 ConsolidateEvery = NonNegative(a, "consolidate-every", apd.ConsolidateEvery),
                 ConsolidationGroups = Positive(a, "k", apd.ConsolidationGroups),
                 ConsolidationTolerance = NonNegativeDouble(a, "beta", apd.ConsolidationTolerance),
+                ConsolidationRule = a.String("consolidation", "all-nonzero") switch
+                {
+                    "all-nonzero" => ConsolidationRule.AllNonZero,
+                    "span" => ConsolidationRule.Span,
+                    var other => throw new CliUsageException($"--consolidation expects all-nonzero or span, got '{other}'"),
+                },
             },
             ApdNetwork = new ApdNetworkOptions
             {
@@ -137,6 +147,12 @@ public sealed class RunCommand : ICommand
                     "zero" => TauInit.Zero,
                     "sigma" => TauInit.CopyOfSigma,
                     var other => throw new CliUsageException($"--tau-init expects zero or sigma, got '{other}'"),
+                },
+                MaskFromPreviousTask = a.String("mask-init", "zero") switch
+                {
+                    "zero" => false,
+                    "previous" => true,
+                    var other => throw new CliUsageException($"--mask-init expects zero or previous, got '{other}'"),
                 },
             },
         };
@@ -151,7 +167,7 @@ public sealed class RunCommand : ICommand
             if (a.String(option) is { } given && given != value)
                 throw new CliUsageException($"--{option} {given} does not match the checkpoint ({value})");
         string[] fixedOptions = ["epochs", "batch", "lr", "lr-decay", "train-per-task", "test-per-task", "order", "ewc-lambda", "ewc-samples", "l2t-lambda",
-            "l1", "lambda-drift", "lambda-retro", "l1-old", "weight-decay", "retro", "tau-init", "consolidate-every", "k", "beta"];
+            "l1", "l1-layer", "consolidation", "mask-init", "lambda-drift", "lambda-retro", "l1-old", "weight-decay", "retro", "tau-init", "consolidate-every", "k", "beta"];
         foreach (string option in fixedOptions)
             if (a.String(option) is not null)
                 throw new CliUsageException($"--{option} cannot change when resuming: the run continues with the settings saved in {path}");
@@ -169,6 +185,21 @@ public sealed class RunCommand : ICommand
     /// <summary>5 epochs per task (the paper's protocols); split-digits has only ~290 training images per task
     /// (3 batches), so it gets 30 epochs to see as many steps as a few epochs of a larger set.</summary>
     internal static int DefaultEpochs(string benchmark) => benchmark == "split-digits" ? 30 : 5;
+
+    /// <summary>"fc1=4e-4,conv2=0" → {fc1: 4e-4, conv2: 0}; the names are checked against the network when the hooks are made.</summary>
+    internal static IReadOnlyDictionary<string, double>? ParseLayerValues(string? text)
+    {
+        if (text is null) return null;
+        var values = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            int eq = part.IndexOf('=');
+            if (eq <= 0 || !double.TryParse(part[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v >= 0) || double.IsInfinity(v))
+                throw new CliUsageException($"--l1-layer expects LAYER=VALUE pairs separated by commas with values ≥ 0 (e.g. fc1=4e-4,conv2=0), got '{text}'");
+            if (!values.TryAdd(part[..eq], v)) throw new CliUsageException($"--l1-layer names {part[..eq]} twice");
+        }
+        return values;
+    }
 
     private static IReadOnlyList<int>? ParseOrder(string? text)
     {
@@ -250,12 +281,16 @@ public sealed class RunCommand : ICommand
               --verbose              one line per epoch
             APD (defaults and their sources in docs/apd.md; the authors' where they have one):
               --l1 4e-4              λ1: proximal L1 on τ_t
+              --l1-layer L=V,...     λ1 of single layers (conv1, conv2, fc1, fc2), overriding --l1 there
               --lambda-retro 100     λ2: retroactive reconstruction of earlier tasks' θ_i*
-              --l1-old 0.5           λ1 on old τ_i (closed form: κ = l1-old / lambda-retro)
+              --l1-old 0.03          λ1 on old τ_i (closed form: κ = l1-old / lambda-retro)
               --lambda-drift 0       drift penalty (λ/2)‖σ − σ^(t−1)‖²
               --weight-decay 0       (wd/2)‖σ‖²
               --retro closed|joint   retroactive term in closed form (O(|σ|) per step) or as joint Adam over old τ_i
               --consolidate-every 5  --k 2  --beta 0.01   hierarchical consolidation
+              --consolidation all-nonzero|span   elements moved into σ̃: non-zero in every group member (default),
+                                     or the paper's rule (zeros count; at least two members non-zero)
+              --mask-init zero|previous   new task's mask logits: 0 (M = ½) or the previous task's
               --tau-init zero|sigma  new task's τ_t: 0 or a copy of σ (the authors' code)
             baselines:
               --ewc-lambda 1e4  --ewc-samples 200  --l2t-lambda 1

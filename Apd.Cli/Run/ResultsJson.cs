@@ -49,6 +49,12 @@ internal static class ResultsJson
                 var o = config.Apd;
                 w.WriteStartObject("apd");
                 w.WriteNumber("l1", o.L1);
+                if (o.L1ByLayer is { } byLayer)
+                {
+                    w.WriteStartObject("l1_by_layer");
+                    foreach (var (layer, value) in byLayer.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumber(layer, value);
+                    w.WriteEndObject();
+                }
                 w.WriteNumber("lambda_retro", o.Reconstruction);
                 w.WriteNumber("l1_old", o.RetroactiveL1);
                 w.WriteNumber("lambda_drift", o.Drift);
@@ -57,6 +63,8 @@ internal static class ResultsJson
                 w.WriteNumber("consolidate_every", o.ConsolidateEvery);
                 w.WriteNumber("k", o.ConsolidationGroups);
                 w.WriteNumber("beta", o.ConsolidationTolerance);
+                w.WriteString("consolidation", o.ConsolidationRule == ConsolidationRule.AllNonZero ? "all-nonzero" : "span");
+                w.WriteString("mask_init", config.ApdNetwork.MaskFromPreviousTask ? "previous" : "zero");
                 w.WriteString("tau_init", config.ApdNetwork.TauInit == TauInit.Zero ? "zero" : "sigma");
                 w.WriteEndObject();
                 break;

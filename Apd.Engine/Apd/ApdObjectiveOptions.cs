@@ -17,6 +17,9 @@ public sealed record ApdObjectiveOptions
     /// <summary>λ1, the L1 weight on the current τ_t, applied as a soft-threshold of lr·λ1 after each step. Authors: 4e-4.</summary>
     public double L1 { get; init; } = 4e-4;
 
+    /// <summary>λ1 of individual decomposed layers by weight name (e.g. "fc1.w" or its layer "fc1"), overriding <see cref="L1"/> there.</summary>
+    public IReadOnlyDictionary<string, double>? L1ByLayer { get; init; }
+
     /// <summary>Take the proximal L1 step in Adam's diagonal metric (threshold lr·λ1/(√v̂+ε)); false: plain lr·λ1.</summary>
     public bool ProxInAdamMetric { get; init; } = true;
 
@@ -47,14 +50,28 @@ public sealed record ApdObjectiveOptions
     /// <summary>β: entries of a group whose τ values span at most β move into σ̃_g. Authors: 1e-2.</summary>
     public double ConsolidationTolerance { get; init; } = 1e-2;
 
+    /// <summary>Which entries of a consolidation group may move into σ̃_g. Default: only entries non-zero in every member.</summary>
+    public ConsolidationRule ConsolidationRule { get; init; } = ConsolidationRule.AllNonZero;
+
     public int Seed { get; init; }
 
     public double Kappa => RetroactiveL1 / Reconstruction;
+
+    /// <summary>λ1 of the decomposed weight <paramref name="weightName"/>: its entry in <see cref="L1ByLayer"/> (by weight or layer name), else <see cref="L1"/>.</summary>
+    public double L1Of(string weightName)
+    {
+        if (L1ByLayer is null) return L1;
+        if (L1ByLayer.TryGetValue(weightName, out double own)) return own;
+        int dot = weightName.LastIndexOf('.');
+        return dot > 0 && L1ByLayer.TryGetValue(weightName[..dot], out double layer) ? layer : L1;
+    }
 
     public void Validate()
     {
         if (!(L1 >= 0) || !(Reconstruction >= 0) || !(RetroactiveL1 >= 0) || !(Drift >= 0) || !(WeightDecay >= 0) || !(ConsolidationTolerance >= 0))
             throw new ArgumentException("APD coefficients must be finite and ≥ 0");
+        if (L1ByLayer is not null && L1ByLayer.Any(kv => !(kv.Value >= 0) || double.IsInfinity(kv.Value)))
+            throw new ArgumentException("per-layer λ1 must be finite and ≥ 0");
         if (ConsolidateEvery < 0 || ConsolidationGroups < 1) throw new ArgumentException("consolidation needs s ≥ 0 and k ≥ 1");
         if (TrainOldMasks && Retroactive == RetroactiveForm.ClosedForm)
             throw new ArgumentException("training old masks needs the joint retroactive form (the closed form assumes frozen masks, Eq. 3)");
@@ -70,8 +87,14 @@ public sealed record ApdObjectiveOptions
         if (Drift > 0) hooks.Add(new Hooks.DriftPenaltyHook(network, Drift));
         if (Reconstruction > 0) hooks.Add(new Hooks.RetroactiveHook(network, this));
         if (WeightDecay > 0) hooks.Add(new Hooks.WeightDecayHook(network, WeightDecay));
-        hooks.Add(new Hooks.ProxL1Hook(network, L1, ProxInAdamMetric));
-        if (ConsolidateEvery > 0) hooks.Add(new Hooks.ConsolidationHook(network, ConsolidateEvery, ConsolidationGroups, ConsolidationTolerance, Seed));
+        if (L1ByLayer is not null)
+        {
+            var unknown = L1ByLayer.Keys.Where(k => !network.Weights.Any(w => w.Name == k || w.Name.StartsWith(k + ".", StringComparison.Ordinal))).ToArray();
+            if (unknown.Length > 0)
+                throw new ArgumentException($"per-layer λ1 names no decomposed weight: {string.Join(", ", unknown)} (weights: {string.Join(", ", network.Weights.Select(w => w.Name))})");
+        }
+        hooks.Add(new Hooks.ProxL1Hook(network, network.Weights.Select(w => L1Of(w.Name)).ToArray(), ProxInAdamMetric));
+        if (ConsolidateEvery > 0) hooks.Add(new Hooks.ConsolidationHook(network, ConsolidateEvery, ConsolidationGroups, ConsolidationTolerance, Seed, ConsolidationRule));
         return hooks;
     }
 }

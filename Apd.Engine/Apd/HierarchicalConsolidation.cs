@@ -1,14 +1,17 @@
 // Hierarchical knowledge consolidation (every s tasks): per decomposed layer, fold any existing σ̃_g back
 // into its tasks' τ_i, K-means (k groups, k-means++ seeding from a seed) over the τ_i, and in each group
-// move every element on which every member is non-zero and all members agree within β (max − min ≤ β)
-// into σ̃_g = (max + min)/2, zeroing it in every member's τ_i. A member with τ_i,e = 0 keeps the element
-// out of σ̃_g: it needed no task-specific value there, and spreading the others' values onto it would
-// shift its θ_i in bulk. θ_i = σ⊙M_i + σ̃_g + τ_i moves by at most β/2 per element; capacity can only drop.
+// move the elements on which all members agree within β (max − min ≤ β) into σ̃_g = (max + min)/2,
+// zeroing them in every member's τ_i. Which elements qualify is the ConsolidationRule:
+// AllNonZero (default) — only elements non-zero in every member: a member with τ_i,e = 0 needed no
+// task-specific value there, and spreading the others' values onto it would shift its θ_i in bulk.
+// Span (the paper's rule) — zeros count as values too (a member at 0 bounds the span like any other), and
+// an element moves when at least two members are non-zero there (otherwise nothing would be saved).
+// Either way θ_i = σ⊙M_i + σ̃_g + τ_i moves by at most β/2 per element, and capacity can only drop.
 namespace Apd.Engine.Decomposition;
 
 public static class HierarchicalConsolidation
 {
-    public static ConsolidationReport Consolidate(ApdNetwork network, int groups, double tolerance, int seed)
+    public static ConsolidationReport Consolidate(ApdNetwork network, int groups, double tolerance, int seed, ConsolidationRule rule = ConsolidationRule.AllNonZero)
     {
         long before = 0, after = 0, moved = 0;
         int layerIndex = 0;
@@ -16,14 +19,15 @@ public static class HierarchicalConsolidation
         {
             var tasks = network.LearnedTasks.Where(w.HasTask).Where(t => !w.IsDense(t)).ToArray();
             before += tasks.Sum(t => (long)w.TauNonZeros(t)) + w.SharedNonZeros();
-            moved += ConsolidateLayer(w, tasks, groups, (float)tolerance, unchecked(seed * 31 + layerIndex++));
+            moved += ConsolidateLayer(w, tasks, groups, (float)tolerance, unchecked(seed * 31 + layerIndex++), rule);
             after += tasks.Sum(t => (long)w.TauNonZeros(t)) + w.SharedNonZeros();
         }
         return new ConsolidationReport(before, after, moved);
     }
 
     /// <summary>Returns the number of (task, element) entries moved into a σ̃_g.</summary>
-    public static long ConsolidateLayer(DecomposedWeight w, IReadOnlyList<int> tasks, int groups, float tolerance, int seed)
+    public static long ConsolidateLayer(DecomposedWeight w, IReadOnlyList<int> tasks, int groups, float tolerance, int seed,
+        ConsolidationRule rule = ConsolidationRule.AllNonZero)
     {
         int n = w.Length;
         // Fold σ̃_g back into τ_i so that clustering sees each task's whole task-specific part.
@@ -53,18 +57,19 @@ public static class HierarchicalConsolidation
             for (int e = 0; e < n; e++)
             {
                 float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
-                bool allNonZero = true;
+                int nonZero = 0;
                 foreach (int i in members)
                 {
                     float x = dense[i][e];
-                    allNonZero &= x != 0;
+                    if (x != 0) nonZero++;
                     lo = Math.Min(lo, x);
                     hi = Math.Max(hi, x);
                 }
-                if (!allNonZero || hi - lo > tolerance) continue;
+                bool qualifies = rule == ConsolidationRule.AllNonZero ? nonZero == members.Length : nonZero >= 2;
+                if (!qualifies || hi - lo > tolerance) continue;
                 shared[e] = (lo + hi) / 2;
                 foreach (int i in members) dense[i][e] = 0;
-                moved += members.Length;
+                moved += nonZero;
             }
             w.SetShared(g, SparseTau.FromDense(shared));
         }
@@ -141,6 +146,16 @@ public static class HierarchicalConsolidation
         }
         return s;
     }
+}
+
+/// <summary>Which elements of a consolidation group may move into σ̃_g (both need max − min ≤ β across the group).</summary>
+public enum ConsolidationRule
+{
+    /// <summary>Only elements non-zero in every member of the group.</summary>
+    AllNonZero,
+
+    /// <summary>The paper's rule: zeros count as values; elements non-zero in at least two members.</summary>
+    Span,
 }
 
 /// <summary>Non-zeros of every τ_i and σ̃_g before and after, and how many τ entries moved into a σ̃_g.</summary>

@@ -6,7 +6,8 @@ using Apd.Engine.Training;
 
 namespace Apd.Engine.Decomposition.Hooks;
 
-public sealed class ConsolidationHook(ApdNetwork network, int every, int groups, double tolerance, int seed) : ITrainingHook, ICheckpointableHook
+public sealed class ConsolidationHook(ApdNetwork network, int every, int groups, double tolerance, int seed,
+    ConsolidationRule rule = ConsolidationRule.AllNonZero) : ITrainingHook, ICheckpointableHook
 {
     public ConsolidationReport? LastReport { get; private set; }
 
@@ -15,7 +16,7 @@ public sealed class ConsolidationHook(ApdNetwork network, int every, int groups,
         if (!network.IsLearned(ctx.TaskId)) network.EndTask(ctx.TaskId);
         int learned = network.LearnedTasks.Count;
         if (every <= 0 || learned == 0 || learned % every != 0) return;
-        LastReport = HierarchicalConsolidation.Consolidate(network, groups, tolerance, unchecked(seed + learned));
+        LastReport = HierarchicalConsolidation.Consolidate(network, groups, tolerance, unchecked(seed + learned), rule);
     }
 
     /// <summary>Nothing to save: when to consolidate and its K-means seed follow from the learned-task count, and the groups and σ̃ are in the model.</summary>
