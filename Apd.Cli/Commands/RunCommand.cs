@@ -146,7 +146,8 @@ public sealed class RunCommand : ICommand
                 {
                     "zero" => TauInit.Zero,
                     "sigma" => TauInit.CopyOfSigma,
-                    var other => throw new CliUsageException($"--tau-init expects zero or sigma, got '{other}'"),
+                    "previous" => TauInit.PreviousTask,
+                    var other => throw new CliUsageException($"--tau-init expects zero, sigma or previous, got '{other}'"),
                 },
                 MaskFromPreviousTask = a.String("mask-init", "zero") switch
                 {
@@ -291,7 +292,8 @@ public sealed class RunCommand : ICommand
               --consolidation all-nonzero|span   elements moved into σ̃: non-zero in every group member (default),
                                      or the paper's rule (zeros count; at least two members non-zero)
               --mask-init zero|previous   new task's mask logits: 0 (M = ½) or the previous task's
-              --tau-init zero|sigma  new task's τ_t: 0 or a copy of σ (the authors' code)
+              --tau-init zero|sigma|previous   new task's τ_t: 0, a copy of σ (the authors' code), or the previous
+                                     task's τ + σ̃ (with --mask-init previous: start from the previous task's θ)
             baselines:
               --ewc-lambda 1e4  --ewc-samples 200  --l2t-lambda 1
             """);

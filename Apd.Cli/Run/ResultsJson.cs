@@ -65,7 +65,7 @@ internal static class ResultsJson
                 w.WriteNumber("beta", o.ConsolidationTolerance);
                 w.WriteString("consolidation", o.ConsolidationRule == ConsolidationRule.AllNonZero ? "all-nonzero" : "span");
                 w.WriteString("mask_init", config.ApdNetwork.MaskFromPreviousTask ? "previous" : "zero");
-                w.WriteString("tau_init", config.ApdNetwork.TauInit == TauInit.Zero ? "zero" : "sigma");
+                w.WriteString("tau_init", config.ApdNetwork.TauInit switch { TauInit.Zero => "zero", TauInit.CopyOfSigma => "sigma", _ => "previous" });
                 w.WriteEndObject();
                 break;
         }

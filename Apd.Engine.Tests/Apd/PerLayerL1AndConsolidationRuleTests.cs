@@ -162,4 +162,40 @@ public class PerLayerL1AndConsolidationRuleTests
         static long Count(DecomposedWeight w) => w.TaskIds.Sum(t => (long)w.TauNonZeros(t)) + w.SharedNonZeros();
         Assert.That(Count(span), Is.LessThan(Count(strict)));
     }
+
+    [Test]
+    public void Previous_task_start_reproduces_the_previous_tasks_theta_including_its_shared_part()
+    {
+        var options = new ApdNetworkOptions { TauInit = TauInit.PreviousTask, MaskFromPreviousTask = true };
+        var net = ApdNetwork.Mlp(Inputs, [12, 7], seed: 4, options);
+        var rng = new Random(8);
+        for (int t = 0; t < 3; t++)
+        {
+            net.BeginTask(t, 3);
+            foreach (var w in net.Weights)
+            {
+                var tau = w.DenseTau(t).Value;
+                if (t == 0) Assert.That(tau.All(x => x == 0), "the first task starts from τ = 0");
+                for (int e = 0; e < w.Length; e += 2) tau[e] = common(e) + (float)(rng.NextDouble() - 0.5) * 1e-3f;
+                RandomFloats(rng, w.Channels, 1f).CopyTo(w.MaskLogits(t).Value, 0);
+            }
+            net.EndTask(t);
+        }
+        // Tasks 0..2 agree within β on every other element: consolidation moves those into σ̃ of their group.
+        Assert.That(HierarchicalConsolidation.Consolidate(net, groups: 1, tolerance: 1e-2, seed: 1).EntriesMoved, Is.GreaterThan(0));
+        Assert.That(net.Weights.All(w => w.SharedNonZeros() > 0));
+
+        net.BeginTask(3, 3);
+
+        foreach (var w in net.Weights)
+        {
+            var previous = new float[w.Length];
+            var start = new float[w.Length];
+            w.ComposeTheta(2, previous);
+            w.ComposeTheta(3, start);
+            AssertClose(start, previous, 1e-6, 1e-6, w.Name);
+            Assert.That(w.GroupOf(3), Is.EqualTo(-1), "the new task belongs to no group yet");
+        }
+        static float common(int e) => 0.01f * (e % 7 - 3);
+    }
 }

@@ -87,6 +87,7 @@ public sealed class ApdNetwork : IContinualModel, ICapacityReporting, ICheckpoin
         {
             w.AddTask(taskId, Options.TauInit, Options.MaskLogitInit);
             if (Options.MaskFromPreviousTask && previous >= 0) w.MaskLogits(previous).Value.CopyTo(w.MaskLogits(taskId).Value, 0);
+            if (Options.TauInit == TauInit.PreviousTask && previous >= 0) w.AddTaskSpecific(previous, w.DenseTau(taskId).Value);
         }
         foreach (var b in Factory.Biases) b.AddTask(taskId);
         _net.BeginTask(taskId, classes);

@@ -111,6 +111,17 @@ public sealed class DecomposedWeight
     }
 
     /// <summary>M_i = sigmoid(v_i) into <paramref name="mask"/> (length Channels).</summary>
+    /// <summary>Adds the task-specific part of a learned task, τ_i + σ̃_g(i), into <paramref name="y"/>.</summary>
+    public void AddTaskSpecific(int taskId, Span<float> y)
+    {
+        var s = Slot(taskId);
+        if (s.DenseTau is not null)
+            System.Numerics.Tensors.TensorPrimitives.Add(y, s.DenseTau.Value, y);
+        else
+            s.StoredTau!.AddTo(y);
+        if (s.Group >= 0 && _shared.TryGetValue(s.Group, out var shared)) shared.AddTo(y);
+    }
+
     public void Mask(int taskId, Span<float> mask) => ApdCompose.Mask<float>(Slot(taskId).MaskLogits.Value, mask);
 
     /// <summary>θ_i = σ ⊙ M_i + σ̃_g + τ_i for any registered task.</summary>

@@ -8,4 +8,8 @@ public enum TauInit
 
     /// <summary>τ_t = σ (the authors' code): a dense start that the proximal L1 step must prune.</summary>
     CopyOfSigma,
+
+    /// <summary>τ_t = τ_p + σ̃_g(p) of the most recently learned task p (0 for the first task): with the masks also
+    /// taken from p (ApdNetworkOptions.MaskFromPreviousTask) task t starts from θ_p, a warm start for related tasks.</summary>
+    PreviousTask,
 }
