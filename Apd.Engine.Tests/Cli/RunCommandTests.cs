@@ -93,6 +93,35 @@ public sealed class RunCommandTests
         }
     }
 
+    [Test]
+    public void Apd_warm_start_span_consolidation_and_per_layer_l1_are_applied_and_recorded()
+    {
+        string plain = TempJson(), tuned = TempJson();
+        try
+        {
+            string[] args = ["run", "--bench", "split-digits", "--method", "apd", "--epochs", "2", "--seed", "4", "--consolidate-every", "2"];
+            Assert.That(Apd([.. args, "--json", plain]).Code, Is.Zero);
+            var run = Apd([.. args, "--l1-layer", "fc2=0.05", "--tau-init", "previous", "--mask-init", "previous", "--consolidation", "span", "--json", tuned]);
+            Assert.That(run.Code, Is.Zero, run.Err);
+            var root = JsonDocument.Parse(File.ReadAllText(tuned)).RootElement;
+            var apd = root.GetProperty("config").GetProperty("apd");
+            Assert.That(apd.GetProperty("l1_by_layer").GetProperty("fc2").GetDouble(), Is.EqualTo(0.05));
+            Assert.That(apd.GetProperty("tau_init").GetString(), Is.EqualTo("previous"));
+            Assert.That(apd.GetProperty("mask_init").GetString(), Is.EqualTo("previous"));
+            Assert.That(apd.GetProperty("consolidation").GetString(), Is.EqualTo("span"));
+            var defaults = JsonDocument.Parse(File.ReadAllText(plain)).RootElement.GetProperty("config").GetProperty("apd");
+            Assert.That(defaults.TryGetProperty("l1_by_layer", out _), Is.False);
+            Assert.That(defaults.GetProperty("consolidation").GetString(), Is.EqualTo("all-nonzero"));
+            Assert.That(root.GetProperty("accuracy_matrix").GetRawText(),
+                Is.Not.EqualTo(JsonDocument.Parse(File.ReadAllText(plain)).RootElement.GetProperty("accuracy_matrix").GetRawText()), "the options change the run");
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(plain)!, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(tuned)!, recursive: true);
+        }
+    }
+
     [TestCase(new[] { "run", "--bench", "split-digits", "--method", "sgd" }, 2, "unknown method 'sgd'")]
     [TestCase(new[] { "run", "--method", "stl" }, 2, "--bench NAME is required")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--epochs", "0" }, 2, "--epochs must be at least 1")]
@@ -100,6 +129,11 @@ public sealed class RunCommandTests
     [TestCase(new[] { "run", "--bench", "split-digits", "--epoch", "3" }, 2, "unknown option(s): --epoch")]
     [TestCase(new[] { "run", "--bench", "nonsense", "--method", "stl" }, 1, "unknown benchmark 'nonsense'")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--retro", "lazy" }, 2, "--retro expects closed or joint")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--l1-layer", "fc1" }, 2, "--l1-layer expects LAYER=VALUE pairs")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--l1-layer", "fc1=-1" }, 2, "--l1-layer expects LAYER=VALUE pairs")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--l1-layer", "fc9=1e-4" }, 1, "per-layer λ1 names no decomposed weight: fc9")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--consolidation", "loose" }, 2, "--consolidation expects all-nonzero or span")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--mask-init", "one" }, 2, "--mask-init expects zero or previous")]
     public void Bad_arguments_fail_with_a_clear_message_and_no_stack_trace(string[] args, int expectedCode, string message)
     {
         var (code, _, err) = Apd(args);
