@@ -47,6 +47,25 @@ public sealed class RunResumeTests
     }
 
     [Test]
+    public void An_apd_run_with_warm_start_span_consolidation_and_per_layer_l1_resumes_bit_for_bit()
+    {
+        string whole = Path.Combine(_dir, "whole.json"), resumed = Path.Combine(_dir, "resumed.json"), checkpoint = Path.Combine(_dir, "run.apdckpt");
+        string[] common = ["run", "--bench", "split-digits", "--method", "apd", "--epochs", "2", "--seed", "6", "--consolidate-every", "2",
+            "--l1", "1e-4", "--l1-layer", "fc2=4e-4", "--tau-init", "previous", "--mask-init", "previous", "--consolidation", "span"];
+        Assert.That(Apd([.. common, "--json", whole]).Code, Is.Zero);
+        var first = Apd([.. common, "--stop-after", "2", "--save", checkpoint]);
+        Assert.That(first.Code, Is.Zero, first.Err);
+
+        var second = Apd("run", "--resume", checkpoint, "--json", resumed);
+        Assert.That(second.Code, Is.Zero, second.Err);
+        Assert.That(Matrix(resumed), Is.EqualTo(Matrix(whole)));
+        var apd = JsonDocument.Parse(File.ReadAllText(resumed)).RootElement.GetProperty("config").GetProperty("apd");
+        Assert.That(apd.GetProperty("l1_by_layer").GetProperty("fc2").GetDouble(), Is.EqualTo(4e-4));
+        Assert.That(apd.GetProperty("consolidation").GetString(), Is.EqualTo("span"));
+        Assert.That(apd.GetProperty("tau_init").GetString(), Is.EqualTo("previous"));
+    }
+
+    [Test]
     public void A_hostile_apd_checkpoint_with_a_valid_hash_is_refused_with_a_clear_message()
     {
         string checkpoint = Path.Combine(_dir, "run.apdckpt");
