@@ -123,8 +123,9 @@ public sealed class RunCommand : ICommand
                 Retroactive = a.String("retro", "closed") switch
                 {
                     "closed" => RetroactiveForm.ClosedForm,
+                    "closed-gradient" => RetroactiveForm.ClosedFormGradient,
                     "joint" => RetroactiveForm.Joint,
-                    var other => throw new CliUsageException($"--retro expects closed or joint, got '{other}'"),
+                    var other => throw new CliUsageException($"--retro expects closed, closed-gradient or joint, got '{other}'"),
                 },
                 ConsolidateEvery = NonNegative(a, "consolidate-every", apd.ConsolidateEvery),
                 ConsolidationGroups = Positive(a, "k", apd.ConsolidationGroups),
@@ -251,10 +252,12 @@ public sealed class RunCommand : ICommand
             APD (defaults and their sources in docs/apd.md; the authors' where they have one):
               --l1 4e-4              λ1: proximal L1 on τ_t
               --lambda-retro 100     λ2: retroactive reconstruction of earlier tasks' θ_i*
-              --l1-old 0.5           λ1 on old τ_i (closed form: κ = l1-old / lambda-retro)
+              --l1-old 0.03          λ1 on old τ_i (closed form: κ = l1-old / lambda-retro)
               --lambda-drift 0       drift penalty (λ/2)‖σ − σ^(t−1)‖²
               --weight-decay 0       (wd/2)‖σ‖²
-              --retro closed|joint   retroactive term in closed form (O(|σ|) per step) or as joint Adam over old τ_i
+              --retro closed|closed-gradient|joint
+                                     retroactive term in closed form as a proximal step on σ (O(|σ|) per step), in
+                                     closed form as a gradient, or as joint Adam over the old τ_i (O(T·|σ|))
               --consolidate-every 5  --k 2  --beta 0.01   hierarchical consolidation
               --tau-init zero|sigma  new task's τ_t: 0 or a copy of σ (the authors' code)
             baselines:

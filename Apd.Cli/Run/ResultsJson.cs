@@ -53,7 +53,7 @@ internal static class ResultsJson
                 w.WriteNumber("l1_old", o.RetroactiveL1);
                 w.WriteNumber("lambda_drift", o.Drift);
                 w.WriteNumber("weight_decay", o.WeightDecay);
-                w.WriteString("retroactive", o.Retroactive == RetroactiveForm.ClosedForm ? "closed" : "joint");
+                w.WriteString("retroactive", o.Retroactive switch { RetroactiveForm.ClosedForm => "closed", RetroactiveForm.ClosedFormGradient => "closed-gradient", _ => "joint" });
                 w.WriteNumber("consolidate_every", o.ConsolidateEvery);
                 w.WriteNumber("k", o.ConsolidationGroups);
                 w.WriteNumber("beta", o.ConsolidationTolerance);

@@ -99,7 +99,7 @@ public sealed class RunCommandTests
     [TestCase(new[] { "run", "--bench", "split-digits", "--lr", "-1" }, 2, "--lr must be a positive number")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--epoch", "3" }, 2, "unknown option(s): --epoch")]
     [TestCase(new[] { "run", "--bench", "nonsense", "--method", "stl" }, 1, "unknown benchmark 'nonsense'")]
-    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--retro", "lazy" }, 2, "--retro expects closed or joint")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--retro", "lazy" }, 2, "--retro expects closed, closed-gradient or joint")]
     public void Bad_arguments_fail_with_a_clear_message_and_no_stack_trace(string[] args, int expectedCode, string message)
     {
         var (code, _, err) = Apd(args);
