@@ -36,6 +36,11 @@ internal static class ResultsJson
             w.WriteEndArray();
         }
         else w.WriteNull("order");
+        if (config.PaperOrder is { } paper) w.WriteNumber("paper_order", paper); else w.WriteNull("paper_order");
+        w.WriteBoolean("random_order", config.RandomOrder);
+        w.WriteNumber("validation_fraction", config.ValidationFraction);
+        w.WriteString("evaluated_on", config.ValidationFraction > 0 ? "validation" : "test");
+        w.WriteString("normalization", config.Normalization == global::Apd.Data.PixelNormalization.MeanStd ? "meanstd" : "unit");
         switch (config.Method)
         {
             case "ewc":
