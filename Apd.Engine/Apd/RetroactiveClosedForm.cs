@@ -55,7 +55,8 @@ public sealed class RetroactiveClosedForm
     // (|σ|) the two most recently fitted far-part pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2
     // on [lo, hi): slot 1 is the newest (the element cursor describes it), slot 2 the one before. Elements
     // without any non-zero old τ have the single piece 0 on (−∞, ∞).
-    private readonly float[] _lo, _hi, _s, _b, _a, _lo2, _hi2, _s2, _b2, _a2;
+    // Allocated by the first AccumulateGradient (the proximal mode does not use them).
+    private float[] _lo = [], _hi = [], _s = [], _b = [], _a = [], _lo2 = [], _hi2 = [], _s2 = [], _b2 = [], _a2 = [];
 
     /// <param name="weight">The layer; every task in <paramref name="oldTasks"/> must be sealed.</param>
     /// <param name="oldTasks">The tasks i &lt; t whose θ_i* are reconstructed.</param>
@@ -170,11 +171,6 @@ public sealed class RetroactiveClosedForm
             if (count > 1) _elemX.AsSpan(start, count).Sort(_elemDs.AsSpan(start, count));
             _elemCursor[e] = start;
         }
-        _lo = new float[n]; _hi = new float[n]; _s = new float[n]; _b = new float[n]; _a = new float[n];
-        _lo2 = new float[n]; _hi2 = new float[n]; _s2 = new float[n]; _b2 = new float[n]; _a2 = new float[n];
-        for (int e = 0; e < n; e++) Refit(e, 0f);
-        Refits = 0;
-        _lo.CopyTo(_lo2, 0); _hi.CopyTo(_hi2, 0); _s.CopyTo(_s2, 0); _b.CopyTo(_b2, 0); _a.CopyTo(_a2, 0);
     }
 
     public DecomposedWeight Weight { get; }
@@ -203,6 +199,7 @@ public sealed class RetroactiveClosedForm
     {
         int n = _g.Length;
         if (sigma.Length != n || dSigma.Length != n) throw new ArgumentException($"sigma and dSigma must have {n} elements");
+        EnsureFarPieces();
         // Elements are independent: split them into vector-aligned chunks over the cores.
         const int Chunk = 1 << 16;
         int chunks = (n + Chunk - 1) / Chunk;
@@ -231,6 +228,17 @@ public sealed class RetroactiveClosedForm
         double total = 0;
         foreach (double l in losses) total += l;
         return Lambda2 * total;
+    }
+
+    // The gradient form's far-part cache: both slots at the piece holding Δ = 0.
+    private void EnsureFarPieces()
+    {
+        int n = _g.Length;
+        if (_lo.Length == n) return;
+        _lo = new float[n]; _hi = new float[n]; _s = new float[n]; _b = new float[n]; _a = new float[n];
+        _lo2 = new float[n]; _hi2 = new float[n]; _s2 = new float[n]; _b2 = new float[n]; _a2 = new float[n];
+        for (int e = 0; e < n; e++) Refit(e, 0f);
+        _lo.CopyTo(_lo2, 0); _hi.CopyTo(_hi2, 0); _s.CopyTo(_s2, 0); _b.CopyTo(_b2, 0); _a.CopyTo(_a2, 0);
     }
 
     private unsafe (double Loss, long Refits) Accumulate(ReadOnlySpan<float> sigma, Span<float> dSigma, int start, int count)
