@@ -93,5 +93,26 @@ public class ApdTrainingTests
         Assert.That(SigmaAfterTwoTasks(exposeOptimizer: true, reconstruction: 0), Is.Not.EqualTo(withAdam));
     }
 
+    [Test]
+    public void A_nan_in_sigma_stops_the_proximal_retroactive_step_naming_task_step_and_tensor()
+    {
+        var tasks = SyntheticTasks.Make(tasks: 2, classes: 3, trainPerTask: 100, testPerTask: 10, seed: 2);
+        var net = ApdNetwork.Mlp(8, [16], 1);
+        var hooks = new ApdObjectiveOptions { ConsolidateEvery = 0 }.Hooks(net);
+        new ContinualTrainer(net, new TrainerOptions { Epochs = 1, BatchSize = 50, Seed = 1 }, hooks).Run(tasks[..1]);
+        net.BeginTask(1, 3);
+        var parameters = net.TrainableParameters(1);
+        var ctx = new TrainingContext { Model = net, TaskId = 1, Step = 7, Parameters = parameters, LearningRate = 1e-3f, Optimizer = new Adam(parameters) };
+        foreach (var h in hooks) h.BeforeTask(ctx);
+        var sigma = net.Weights[0].Sigma;
+        sigma.Value[3] = float.NaN;
+        var retro = hooks.OfType<RetroactiveHook>().Single();
+        var ex = Assert.Throws<NonFiniteValueException>(() => retro.AfterStep(ctx));
+        Assert.That(ex!.Task, Is.EqualTo(1));
+        Assert.That(ex.Step, Is.EqualTo(7));
+        Assert.That(ex.Tensor, Is.EqualTo(sigma.Name));
+        Assert.That(ex.Message, Does.Contain("element 3"));
+    }
+
     private static string Matrix(ContinualRunResult r) => string.Join("\n", r.Accuracy.ToJagged().Select(row => string.Join(" ", row.Select(x => x.ToString("F3")))));
 }

@@ -205,7 +205,7 @@ public class RetroactiveClosedFormTests
         var cf = new RetroactiveClosedForm(w, [0, 1], Lambda2, Kappa);
         float[] sigma = (float[])w.Sigma.Value.Clone();
         sigma[5] = float.NaN;
-        var ex = Assert.Throws<InvalidOperationException>(() => cf.ProximalStep(sigma, ReadOnlySpan<float>.Empty, 1e-3f));
+        var ex = Assert.Throws<NotFiniteNumberException>(() => cf.ProximalStep(sigma, ReadOnlySpan<float>.Empty, 1e-3f));
         Assert.That(ex!.Message, Does.Contain("element 5").And.Contain("σ"));
     }
 

@@ -514,7 +514,7 @@ public sealed class RetroactiveClosedForm
             return (_pA![e] - c * (b + 0.5f * s * c), false);
         }
         if (!float.IsFinite(z) || !float.IsFinite(eta))
-            throw new InvalidOperationException($"{Weight.Name}: non-finite {(float.IsFinite(z) ? "optimizer step size" : "σ")} at element {e} in the retroactive proximal step");
+            throw new NotFiniteNumberException($"{Weight.Name}: non-finite {(float.IsFinite(z) ? "optimizer step size" : "σ")} at element {e} in the retroactive proximal step");
         var (delta, piece) = SolveExactly(e, z, (double)eta * Lambda2);
         StorePiece(e, piece);
         pSigma[e] = _sigmaStart[e] + (float)delta;

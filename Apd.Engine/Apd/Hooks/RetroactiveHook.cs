@@ -94,10 +94,10 @@ public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions opti
     private void ProximalSteps(TrainingContext ctx)
     {
         var adam = ctx.Optimizer;
-        if (adam is not null && _closed.All(cf => adam.Parameters.Contains(cf.Weight.Sigma)))
+        if (adam is not null && adam.StepCount > 0 && _closed.All(cf => adam.Parameters.Contains(cf.Weight.Sigma)))
         {
             float bias2Sqrt = adam.SecondMomentBiasCorrectionSqrt;
-            foreach (var cf in _closed) cf.ProximalStep(cf.Weight.Sigma.Value, adam.SecondMoment(cf.Weight.Sigma), ctx.LearningRate, bias2Sqrt, adam.Epsilon);
+            foreach (var cf in _closed) Guarded(ctx, cf, () => cf.ProximalStep(cf.Weight.Sigma.Value, adam.SecondMoment(cf.Weight.Sigma), ctx.LearningRate, bias2Sqrt, adam.Epsilon));
             return;
         }
         // No Adam over σ in this loop: keep v of σ's gradient here (the gradient the loop's step just used).
@@ -109,7 +109,21 @@ public sealed class RetroactiveHook(ApdNetwork network, ApdObjectiveOptions opti
         {
             float[] v = _ownSecondMoment[l], g = _closed[l].Weight.Sigma.Grad;
             for (int e = 0; e < v.Length; e++) v[e] = Beta2 * v[e] + (1 - Beta2) * g[e] * g[e];
-            _closed[l].ProximalStep(_closed[l].Weight.Sigma.Value, v, ctx.LearningRate, bias);
+            var cf = _closed[l];
+            Guarded(ctx, cf, () => cf.ProximalStep(cf.Weight.Sigma.Value, v, ctx.LearningRate, bias));
+        }
+    }
+
+    // A NaN/∞ in σ or in the optimizer's moments stops training with the task, step and tensor named.
+    private static void Guarded(TrainingContext ctx, RetroactiveClosedForm cf, Func<double> step)
+    {
+        try
+        {
+            step();
+        }
+        catch (NotFiniteNumberException e)
+        {
+            throw new NonFiniteValueException(ctx.TaskId, ctx.Step, cf.Weight.Sigma.Name, $"task {ctx.TaskId}, epoch {ctx.Epoch}, step {ctx.Step}: {e.Message}");
         }
     }
 
