@@ -34,7 +34,7 @@ public sealed class ApdStepBenchmark : IBenchmark
         stdout.WriteLine($"machine: {SystemInfo.CpuModel()}, {Environment.ProcessorCount} logical cores, load {SystemInfo.LoadAverage()}");
         stdout.WriteLine($"APD LeNet step, 3×32×32, batch 100, τ_i density {density}, κ = λ1_old/λ2 = {objective.Kappa:G3}, median of {steps} interleaved rounds after {warmup} warm-up steps");
         stdout.WriteLine("×first = median over rounds of (this step / the first task count's step in the same round)");
-        stdout.WriteLine($"{"tasks",6}{"step ms",10}{"min ms",9}{"×first",9}{"build s",9}{"refits/step",13}{"terms ms",10}");
+        stdout.WriteLine($"{"tasks",6}{"step ms",10}{"min ms",9}{"×first",9}{"build s",9}{"fix-ups/step",13}{"terms ms",10}");
         // Build every scenario first, then interleave their timed steps round by round, so that the
         // machine's load (shared with other jobs) hits every task count alike; ratios are per round.
         var benches = new List<ApdTrainingStep>();
@@ -81,7 +81,7 @@ public sealed class ApdStepBenchmark : IBenchmark
                 ["min_ms"] = Math.Round(samples[k].Min(), 2),
                 ["ratio_to_first"] = Math.Round(ratio, 3),
                 ["build_seconds"] = Math.Round(builds[k], 2),
-                ["refits_per_step"] = Math.Round(refits, 0),
+                ["fixups_per_step"] = Math.Round(refits, 0),
                 ["terms_ms"] = Math.Round(Median(terms[k]), 2),
             });
         }

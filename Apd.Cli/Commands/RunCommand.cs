@@ -19,7 +19,7 @@ public sealed class RunCommand : ICommand
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CliArgs(args, "help", "verbose");
+        var a = new CliArgs(args, "help", "verbose", "random-order", "download");
         if (a.Flag("help"))
         {
             PrintHelp(stdout);
@@ -37,11 +37,20 @@ public sealed class RunCommand : ICommand
             TrainPerTask = config.TrainPerTask,
             TestPerTask = config.TestPerTask,
             Order = config.Order,
+            PaperOrder = config.PaperOrder,
+            RandomOrder = config.RandomOrder,
+            ValidationFraction = config.ValidationFraction,
+            Normalization = config.Normalization,
+            Download = config.Download,
         });
-        var tasks = sequence.Tasks.Select(t => new TaskData(t.Name, ToSet(t.Train), ToSet(t.Test))).ToArray();
+        // With --validation the accuracy matrix is measured on the held-out training images: tuning never sees the test split.
+        bool onValidation = config.ValidationFraction > 0;
+        var tasks = sequence.Tasks.Select(t => new TaskData(t.Name, ToSet(t.Train), ToSet(onValidation ? t.Validation! : t.Test))).ToArray();
         var architecture = NetworkArchitecture.For(sequence.Channels, sequence.Height, sequence.Width);
         var (model, hooks) = Methods.Create(config, architecture, saved);
         stdout.WriteLine(Invariant($"apd run: {config.Benchmark} ({tasks.Length} task(s), {sequence.Channels}×{sequence.Height}×{sequence.Width}, {tasks.Sum(t => t.Train.Count)} training images), method {config.Method}, network {architecture.Name}, {config.Epochs} epoch(s)/task, batch {config.Batch}, lr {config.LearningRate}, seed {config.Seed}"));
+        if (onValidation)
+            stdout.WriteLine(Invariant($"evaluating on the validation split ({config.ValidationFraction:P0} of each task's training images, {tasks.Sum(t => t.Test.Count)} images); the test split is not used"));
         if (earlier is not null)
             stdout.WriteLine($"resuming from {config.ResumePath}: {earlier.Tasks.Count} task(s) already learned");
 
@@ -105,6 +114,16 @@ public sealed class RunCommand : ICommand
             TrainPerTask = a.String("train-per-task") is null ? null : Positive(a, "train-per-task", 1),
             TestPerTask = a.String("test-per-task") is null ? null : Positive(a, "test-per-task", 1),
             Order = ParseOrder(a.String("order")),
+            PaperOrder = a.String("paper-order") is null ? null : PaperOrderIndex(a),
+            RandomOrder = a.Flag("random-order"),
+            ValidationFraction = ValidationFraction(a),
+            Normalization = a.String("normalize", "unit") switch
+            {
+                "unit" => PixelNormalization.UnitRange,
+                "meanstd" => PixelNormalization.MeanStd,
+                var other => throw new CliUsageException($"--normalize expects unit or meanstd, got '{other}'"),
+            },
+            Download = a.Flag("download"),
             DataDir = a.String("data-dir"),
             JsonPath = a.String("json"),
             SavePath = a.String("save"),
@@ -127,8 +146,9 @@ public sealed class RunCommand : ICommand
                 Retroactive = a.String("retro", "closed") switch
                 {
                     "closed" => RetroactiveForm.ClosedForm,
+                    "closed-gradient" => RetroactiveForm.ClosedFormGradient,
                     "joint" => RetroactiveForm.Joint,
-                    var other => throw new CliUsageException($"--retro expects closed or joint, got '{other}'"),
+                    var other => throw new CliUsageException($"--retro expects closed, closed-gradient or joint, got '{other}'"),
                 },
                 ConsolidateEvery = NonNegative(a, "consolidate-every", apd.ConsolidateEvery),
                 ConsolidationGroups = Positive(a, "k", apd.ConsolidationGroups),
@@ -167,8 +187,10 @@ public sealed class RunCommand : ICommand
         foreach (var (option, value) in new[] { ("bench", saved.Benchmark), ("method", saved.Method), ("seed", saved.Seed.ToString(CultureInfo.InvariantCulture)) })
             if (a.String(option) is { } given && given != value)
                 throw new CliUsageException($"--{option} {given} does not match the checkpoint ({value})");
-        string[] fixedOptions = ["epochs", "batch", "lr", "lr-decay", "train-per-task", "test-per-task", "order", "ewc-lambda", "ewc-samples", "l2t-lambda",
+        string[] fixedOptions = ["epochs", "batch", "lr", "lr-decay", "train-per-task", "test-per-task", "order", "paper-order", "validation", "normalize", "ewc-lambda", "ewc-samples", "l2t-lambda",
             "l1", "l1-layer", "consolidation", "mask-init", "lambda-drift", "lambda-retro", "l1-old", "weight-decay", "retro", "tau-init", "consolidate-every", "k", "beta"];
+        if (a.Flag("random-order") && !saved.RandomOrder)
+            throw new CliUsageException($"--random-order cannot change when resuming: the run continues with the settings saved in {path}");
         foreach (string option in fixedOptions)
             if (a.String(option) is not null)
                 throw new CliUsageException($"--{option} cannot change when resuming: the run continues with the settings saved in {path}");
@@ -179,6 +201,7 @@ public sealed class RunCommand : ICommand
             JsonPath = a.String("json"),
             SavePath = a.String("save"),
             Verbose = a.Flag("verbose"),
+            Download = a.Flag("download"),
         };
         return (config, state, result);
     }
@@ -186,6 +209,18 @@ public sealed class RunCommand : ICommand
     /// <summary>5 epochs per task (the paper's protocols); split-digits has only ~290 training images per task
     /// (3 batches), so it gets 30 epochs to see as many steps as a few epochs of a larger set.</summary>
     internal static int DefaultEpochs(string benchmark) => benchmark == "split-digits" ? 30 : 5;
+
+    private static int PaperOrderIndex(CliArgs a)
+    {
+        int k = a.Int("paper-order", 0);
+        return k is >= 0 and <= 4 ? k : throw new CliUsageException($"--paper-order expects one of the five published orders 0..4, got {k}");
+    }
+
+    private static double ValidationFraction(CliArgs a)
+    {
+        double f = a.Double("validation", 0);
+        return f >= 0 && f < 1 ? f : throw new CliUsageException($"--validation expects a fraction in [0, 1), got {f}");
+    }
 
     /// <summary>"fc1=4e-4,conv2=0" → {fc1: 4e-4, conv2: 0}; the names are checked against the network when the hooks are made.</summary>
     internal static IReadOnlyDictionary<string, double>? ParseLayerValues(string? text)
@@ -271,6 +306,12 @@ public sealed class RunCommand : ICommand
               --batch B              batch size (100)
               --lr LR                Adam learning rate (0.001), decayed ×--lr-decay per epoch (0.95), reset per task
               --order a,b,c          class order for class-split benchmarks (consecutive groups form the tasks)
+              --paper-order K        one of the five published task orders, 0..4 (cifar100-split, cifar100-superclass)
+              --random-order         class order shuffled with --seed
+              --validation F         hold out F of each task's training images (seeded, stratified) and measure the
+                                     accuracy matrix on them instead of the test split (for tuning)
+              --normalize unit|meanstd  pixels in [0, 1] (default) or standardised per channel (training-split statistics)
+              --download             fetch missing catalogue files into the data folder (hash-verified)
               --seed S               seeds initialisation, shuffles and subsets (1)
               --train-per-task K     keep K training images per task (seeded selection)
               --test-per-task K      keep K test images per task (seeded selection; default: all)
@@ -287,7 +328,9 @@ public sealed class RunCommand : ICommand
               --l1-old 0.03          λ1 on old τ_i (closed form: κ = l1-old / lambda-retro)
               --lambda-drift 0       drift penalty (λ/2)‖σ − σ^(t−1)‖²
               --weight-decay 0       (wd/2)‖σ‖²
-              --retro closed|joint   retroactive term in closed form (O(|σ|) per step) or as joint Adam over old τ_i
+              --retro closed|closed-gradient|joint
+                                     retroactive term in closed form as a proximal step on σ (O(|σ|) per step), in
+                                     closed form as a gradient, or as joint Adam over the old τ_i (O(T·|σ|))
               --consolidate-every 5  --k 2  --beta 0.01   hierarchical consolidation
               --consolidation all-nonzero|span   elements moved into σ̃: non-zero in every group member (default),
                                      or the paper's rule (zeros count; at least two members non-zero)

@@ -36,6 +36,11 @@ internal static class ResultsJson
             w.WriteEndArray();
         }
         else w.WriteNull("order");
+        if (config.PaperOrder is { } paper) w.WriteNumber("paper_order", paper); else w.WriteNull("paper_order");
+        w.WriteBoolean("random_order", config.RandomOrder);
+        w.WriteNumber("validation_fraction", config.ValidationFraction);
+        w.WriteString("evaluated_on", config.ValidationFraction > 0 ? "validation" : "test");
+        w.WriteString("normalization", config.Normalization == global::Apd.Data.PixelNormalization.MeanStd ? "meanstd" : "unit");
         switch (config.Method)
         {
             case "ewc":
@@ -59,7 +64,7 @@ internal static class ResultsJson
                 w.WriteNumber("l1_old", o.RetroactiveL1);
                 w.WriteNumber("lambda_drift", o.Drift);
                 w.WriteNumber("weight_decay", o.WeightDecay);
-                w.WriteString("retroactive", o.Retroactive == RetroactiveForm.ClosedForm ? "closed" : "joint");
+                w.WriteString("retroactive", o.Retroactive switch { RetroactiveForm.ClosedForm => "closed", RetroactiveForm.ClosedFormGradient => "closed-gradient", _ => "joint" });
                 w.WriteNumber("consolidate_every", o.ConsolidateEvery);
                 w.WriteNumber("k", o.ConsolidationGroups);
                 w.WriteNumber("beta", o.ConsolidationTolerance);

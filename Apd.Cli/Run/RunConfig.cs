@@ -15,6 +15,15 @@ internal sealed record RunConfig
     public int? TrainPerTask { get; init; }
     public int? TestPerTask { get; init; }
     public IReadOnlyList<int>? Order { get; init; }
+    /// <summary>One of the published task orders (--paper-order K, cifar100-split / cifar100-superclass).</summary>
+    public int? PaperOrder { get; init; }
+    /// <summary>Seeded random class order (--random-order).</summary>
+    public bool RandomOrder { get; init; }
+    /// <summary>Fraction of each task's training images held out (--validation F); the accuracy matrix is then measured on them, not on the test split.</summary>
+    public double ValidationFraction { get; init; }
+    public global::Apd.Data.PixelNormalization Normalization { get; init; } = global::Apd.Data.PixelNormalization.UnitRange;
+    /// <summary>Download missing catalogue files (--download), verified by hash.</summary>
+    public bool Download { get; init; }
     public string? DataDir { get; init; }
     public string? JsonPath { get; init; }
     /// <summary>Checkpoint written after every task (--save).</summary>

@@ -139,6 +139,76 @@ public class RetroactiveClosedFormTests
         }
     }
 
+    [TestCase(new[] { 6, 5 }, 1, 7, 0.3), TestCase(new[] { 4, 3, 3, 3 }, 0, 9, 0.05), TestCase(new[] { 40, 19 }, 1, 30, 0.04), TestCase(new[] { 300, 261 }, 1, 3, 0.02), TestCase(new[] { 24, 7 }, 1, 140, 0.05), TestCase(new[] { 5, 9 }, 1, 1, 0.5)]
+    public void Proximal_step_matches_the_naive_bisection_along_a_random_walk(int[] shape, int axis, int tasks, double density)
+    {
+        var w = LayerWithLearnedTasks(shape, axis, tasks, density, seed: 17);
+        var (masks, taus) = Dense(w, tasks);
+        var cf = new RetroactiveClosedForm(w, Enumerable.Range(0, tasks).ToArray(), Lambda2, Kappa);
+        double[] start = w.Sigma.Value.Select(x => (double)x).ToArray();
+        var rng = new Random(5);
+        float[] sigma = (float[])w.Sigma.Value.Clone();
+        cf.PrepareProximal();
+        double[] startCopy = (double[])start.Clone();
+        double initialRef = RetroactiveClosedFormReference.AccumulateGradient(start, start, masks, taus, tasks, Lambda2, Kappa, new double[start.Length], w.Geometry);
+        Assert.That(cf.ProximalValue, Is.EqualTo(initialRef).Within(1e-4 * Math.Max(1, initialRef)), "value at σ^(t−1)");
+        for (int step = 0; step < 40; step++)
+        {
+            // Optimizer-like moves from tiny to large, and per-element step sizes η from 1e-6 to Adam's lr/ε = 1e5
+            // (an element without gradient), so solutions land inside the cached piece, a few pieces away, and far.
+            float scale = step % 4 == 0 ? 0.05f : step % 4 == 1 ? 1e-3f : step % 4 == 2 ? 1e-2f : 1e-4f;
+            for (int e = 0; e < sigma.Length; e++) sigma[e] += (float)(rng.NextDouble() * 2 - 1) * scale;
+            float[] v = new float[sigma.Length];
+            for (int e = 0; e < v.Length; e++) v[e] = e % 11 == 0 ? 0f : (float)Math.Pow(10, -12 + 10 * rng.NextDouble());
+            const float lr = 1e-3f, bias = 0.3f, eps = 1e-8f;
+            double[] eta = v.Select(x => (double)(lr / (MathF.Sqrt(x) / bias + eps))).ToArray();
+            double[] expected = sigma.Select(x => (double)x).ToArray();
+            double lossRef = RetroactiveClosedFormReference.ProximalStep(expected, startCopy, masks, taus, tasks, Lambda2, Kappa, eta, w.Geometry);
+            double loss = cf.ProximalStep(sigma, v, lr, bias, eps);
+            for (int e = 0; e < sigma.Length; e++)
+                Assert.That(sigma[e], Is.EqualTo(expected[e]).Within(2e-6 * Math.Max(1, Math.Abs(expected[e]))), $"σ[{e}] at step {step}, η = {eta[e]:G3}");
+            Assert.That(loss, Is.EqualTo(lossRef).Within(1e-3 * Math.Max(1, Math.Abs(lossRef))), $"value at step {step}");
+            Assert.That(cf.ProximalValue, Is.EqualTo(loss));
+        }
+        Assert.That(cf.ProximalSearches, Is.GreaterThan(0), "the walk should leave the cached pieces");
+    }
+
+    [Test]
+    public void Proximal_step_in_a_plain_metric_and_with_a_stiff_term_leaves_the_cache_alone()
+    {
+        // λ2 Σ M² η ≫ 1: a step of the optimizer's size moves Δ by about z / (1 + ηλ2 Σ M²), inside the linear piece around 0.
+        const int tasks = 50;
+        var w = LayerWithLearnedTasks([30, 20], 1, tasks, 0.03, seed: 12);
+        var (masks, taus) = Dense(w, tasks);
+        var cf = new RetroactiveClosedForm(w, Enumerable.Range(0, tasks).ToArray(), Lambda2, 3e-4);
+        double[] start = w.Sigma.Value.Select(x => (double)x).ToArray();
+        float[] sigma = (float[])w.Sigma.Value.Clone();
+        var rng = new Random(3);
+        cf.PrepareProximal();
+        long afterFirst = 0;
+        for (int step = 0; step < 10; step++)
+        {
+            for (int e = 0; e < sigma.Length; e++) sigma[e] += (float)(rng.NextDouble() * 2 - 1) * 1e-3f;
+            double[] expected = sigma.Select(x => (double)x).ToArray();
+            RetroactiveClosedFormReference.ProximalStep(expected, start, masks, taus, tasks, Lambda2, 3e-4, Enumerable.Repeat(1.0, sigma.Length).ToArray(), w.Geometry);
+            cf.ProximalStep(sigma, ReadOnlySpan<float>.Empty, 1f);
+            for (int e = 0; e < sigma.Length; e++) Assert.That(sigma[e], Is.EqualTo(expected[e]).Within(1e-6), $"σ[{e}] at step {step}");
+            if (step == 0) afterFirst = cf.ProximalSearches;
+        }
+        Assert.That(cf.ProximalSearches - afterFirst, Is.LessThan(sigma.Length / 20), "searches after the first step");
+    }
+
+    [Test]
+    public void Proximal_step_names_a_non_finite_sigma()
+    {
+        var w = LayerWithLearnedTasks([4, 3], 1, 2, 0.5, seed: 1);
+        var cf = new RetroactiveClosedForm(w, [0, 1], Lambda2, Kappa);
+        float[] sigma = (float[])w.Sigma.Value.Clone();
+        sigma[5] = float.NaN;
+        var ex = Assert.Throws<NotFiniteNumberException>(() => cf.ProximalStep(sigma, ReadOnlySpan<float>.Empty, 1e-3f));
+        Assert.That(ex!.Message, Does.Contain("element 5").And.Contain("σ"));
+    }
+
     [Test]
     public void Closed_form_requires_a_positive_kappa()
     {

@@ -26,7 +26,7 @@ public abstract class GemmProviderTests
     [
         (1, 1, 1), (1, 7, 1), (5, 3, 1), (17, 129, 33), (13, 31, 40), (12, 32, 16), (25, 65, 7),
         (100, 80, 397), (37, 333, 61), (130, 200, 150), (64, 700, 50), (3, 1000, 3), (1, 300, 300), (300, 1, 200),
-        (20, 64, 40), (30, 1024, 50), (250, 96, 70), (6, 35, 20), (4, 20, 30), (3, 5, 7), (2, 50, 40), (3100, 40, 3),
+        (20, 64, 40), (30, 1024, 50), (250, 96, 70), (6, 35, 20), (4, 20, 30), (3, 5, 7), (2, 50, 40), (3100, 40, 3), (16, 64, 20), (28, 96, 9),
     ];
 
     [Test]
@@ -99,6 +99,14 @@ public abstract class GemmProviderTests
         Assert.That(ex!.Message, Does.Contain("A"));
         Assert.Throws<ArgumentException>(() =>
             _blas.Sgemm(Transpose.No, Transpose.No, 4, 4, 4, 1f, new float[16], 3, new float[16], 4, 0f, new float[16], 4));
+        var bShort = Assert.Throws<ArgumentException>(() =>
+            _blas.Sgemm(Transpose.No, Transpose.Yes, 2, 5, 3, 1f, new float[6], 3, new float[14], 3, 0f, new float[10], 5));
+        Assert.That(bShort!.Message, Does.Contain("B (5×3, leading dimension 3) needs 15 elements, the span has 14"));
+        var cNarrow = Assert.Throws<ArgumentException>(() =>
+            _blas.Sgemm(Transpose.No, Transpose.No, 2, 5, 3, 1f, new float[6], 3, new float[15], 5, 0f, new float[10], 4));
+        Assert.That(cNarrow!.Message, Does.Contain("Leading dimension of C is 4, less than its row length 5"));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            _blas.Sgemm(Transpose.No, Transpose.No, 2, -1, 3, 1f, new float[6], 3, new float[15], 5, 0f, new float[10], 5));
     }
 
     [TestCase(Transpose.No, Transpose.No), TestCase(Transpose.No, Transpose.Yes), TestCase(Transpose.Yes, Transpose.No), TestCase(Transpose.Yes, Transpose.Yes)]

@@ -55,6 +55,7 @@ public sealed class ApdCheckpointTests
     }
 
     [TestCase(RetroactiveForm.ClosedForm)]
+    [TestCase(RetroactiveForm.ClosedFormGradient)]
     [TestCase(RetroactiveForm.Joint)]
     public void A_run_stopped_after_two_tasks_and_resumed_from_a_checkpoint_matches_the_uninterrupted_run_bit_for_bit(RetroactiveForm form)
     {

@@ -122,13 +122,48 @@ public sealed class RunCommandTests
         }
     }
 
+    [Test]
+    public void Validation_random_order_and_normalisation_options_reach_the_benchmark_and_the_results()
+    {
+        string json = TempJson();
+        try
+        {
+            var (code, output, err) = Apd("run", "--bench", "split-digits", "--method", "finetune", "--epochs", "1", "--seed", "4",
+                "--validation", "0.25", "--random-order", "--normalize", "meanstd", "--json", json);
+            Assert.That(code, Is.EqualTo(0), err);
+            Assert.That(output, Does.Contain("evaluating on the validation split"));
+            var (_, plain, _) = Apd("run", "--bench", "split-digits", "--method", "finetune", "--epochs", "1", "--seed", "4");
+            int Images(string text) => int.Parse(System.Text.RegularExpressions.Regex.Match(text, @"(\d+) training images").Groups[1].Value);
+            // A quarter of each task's training images held out (stratified per class, so up to one image per class of rounding).
+            Assert.That(Images(output), Is.InRange(Images(plain) * 0.75 - 10, Images(plain) * 0.75 + 10));
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            var config = doc.RootElement.GetProperty("config");
+            Assert.That(config.GetProperty("evaluated_on").GetString(), Is.EqualTo("validation"));
+            Assert.That(config.GetProperty("validation_fraction").GetDouble(), Is.EqualTo(0.25));
+            Assert.That(config.GetProperty("random_order").GetBoolean(), Is.True);
+            Assert.That(config.GetProperty("normalization").GetString(), Is.EqualTo("meanstd"));
+            var order = doc.RootElement.GetProperty("task_order").EnumerateArray().Select(t => t.GetString()).ToArray();
+            Assert.That(order, Is.Not.EqualTo(new[] { "task 1: classes 0,1", "task 2: classes 2,3", "task 3: classes 4,5", "task 4: classes 6,7", "task 5: classes 8,9" }));
+            var (_, again, _) = Apd("run", "--bench", "split-digits", "--method", "finetune", "--epochs", "1", "--seed", "4", "--random-order");
+            Assert.That(again, Does.Contain($"[{order[0]}]"), "the same seed gives the same random order");
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(json)!, recursive: true);
+        }
+    }
+
     [TestCase(new[] { "run", "--bench", "split-digits", "--method", "sgd" }, 2, "unknown method 'sgd'")]
     [TestCase(new[] { "run", "--method", "stl" }, 2, "--bench NAME is required")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--epochs", "0" }, 2, "--epochs must be at least 1")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--lr", "-1" }, 2, "--lr must be a positive number")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--epoch", "3" }, 2, "unknown option(s): --epoch")]
     [TestCase(new[] { "run", "--bench", "nonsense", "--method", "stl" }, 1, "unknown benchmark 'nonsense'")]
-    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--retro", "lazy" }, 2, "--retro expects closed or joint")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--retro", "lazy" }, 2, "--retro expects closed, closed-gradient or joint")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--validation", "1.5" }, 2, "--validation expects a fraction in [0, 1)")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--paper-order", "7" }, 2, "--paper-order expects one of the five published orders 0..4")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--normalize", "zscore" }, 2, "--normalize expects unit or meanstd")]
+    [TestCase(new[] { "run", "--bench", "split-digits", "--paper-order", "1" }, 1, "applies to cifar100-split and cifar100-superclass only")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--l1-layer", "fc1" }, 2, "--l1-layer expects LAYER=VALUE pairs")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--l1-layer", "fc1=-1" }, 2, "--l1-layer expects LAYER=VALUE pairs")]
     [TestCase(new[] { "run", "--bench", "split-digits", "--method", "apd", "--l1-layer", "fc9=1e-4" }, 1, "per-layer λ1 names no decomposed weight: fc9")]

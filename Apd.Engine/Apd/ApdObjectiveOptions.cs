@@ -5,8 +5,13 @@ namespace Apd.Engine.Decomposition;
 
 public enum RetroactiveForm
 {
-    /// <summary>Old τ_i at their closed-form optimum; O(|σ|) per step (RetroactiveClosedForm).</summary>
+    /// <summary>Old τ_i at their closed-form optimum, the term applied to σ as its proximal step in Adam's metric after
+    /// each update; O(|σ|) per step (RetroactiveClosedForm.ProximalStep). The default.</summary>
     ClosedForm,
+
+    /// <summary>Old τ_i at their closed-form optimum, the term's σ-gradient added before the update;
+    /// O(|σ| log T + Σ nnz τ_i) per step (RetroactiveClosedForm.AccumulateGradient).</summary>
+    ClosedFormGradient,
 
     /// <summary>Old τ_i as dense parameters stepped by the optimizer (the authors' way); O(T·|σ|) per step.</summary>
     Joint,
@@ -73,9 +78,9 @@ public sealed record ApdObjectiveOptions
         if (L1ByLayer is not null && L1ByLayer.Any(kv => !(kv.Value >= 0) || double.IsInfinity(kv.Value)))
             throw new ArgumentException("per-layer λ1 must be finite and ≥ 0");
         if (ConsolidateEvery < 0 || ConsolidationGroups < 1) throw new ArgumentException("consolidation needs s ≥ 0 and k ≥ 1");
-        if (TrainOldMasks && Retroactive == RetroactiveForm.ClosedForm)
+        if (TrainOldMasks && Retroactive != RetroactiveForm.Joint)
             throw new ArgumentException("training old masks needs the joint retroactive form (the closed form assumes frozen masks, Eq. 3)");
-        if (Retroactive == RetroactiveForm.ClosedForm && Reconstruction > 0 && !(RetroactiveL1 > 0))
+        if (Retroactive != RetroactiveForm.Joint && Reconstruction > 0 && !(RetroactiveL1 > 0))
             throw new ArgumentException("the closed retroactive form needs λ1_old > 0 (κ = λ1_old/λ2)");
     }
 

@@ -30,6 +30,7 @@ public sealed class ApdTrainingStep
         _ctx = new TrainingContext { Model = Network, TaskId = Current, Parameters = parameters, LearningRate = 1e-3f };
         foreach (var h in _hooks) h.BeforeTask(_ctx);
         _adam = new Adam(parameters);
+        _ctx.Optimizer = _adam;
         Batch = batch;
         Classes = classes;
         _x = new float[batch * Network.InputSize];
@@ -45,10 +46,11 @@ public sealed class ApdTrainingStep
     public int Batch { get; }
     public int Classes { get; }
 
-    /// <summary>Breakpoint crossings re-fitted by the closed-form retroactive term so far (its fix-up work).</summary>
-    public long Refits => _hooks.OfType<Hooks.RetroactiveHook>().SelectMany(h => h.ClosedForms).Sum(c => c.Refits);
+    /// <summary>The closed-form retroactive term's exact fix-ups so far: far pieces re-fitted (gradient form) plus elements
+    /// whose proximal solution left its cached piece (proximal form).</summary>
+    public long Refits => _hooks.OfType<Hooks.RetroactiveHook>().SelectMany(h => h.ClosedForms).Sum(c => c.Refits + c.ProximalSearches);
 
-    /// <summary>Time the objective terms (hooks' AfterBackward) took in the last step.</summary>
+    /// <summary>Time the objective terms (hooks' AfterBackward and AfterStep: gradients, proximal steps) took in the last step.</summary>
     public double LastTermsMilliseconds { get; private set; }
 
     /// <summary>One full training step; returns the loss (data + every term).</summary>
@@ -61,9 +63,11 @@ public sealed class ApdTrainingStep
         Network.Backward(Current, _dLogits, Batch);
         long terms = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var h in _hooks) loss += h.AfterBackward(_ctx);
-        LastTermsMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(terms).TotalMilliseconds;
+        double before = System.Diagnostics.Stopwatch.GetElapsedTime(terms).TotalMilliseconds;
         _adam.Step(_ctx.LearningRate);
+        long after = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var h in _hooks) h.AfterStep(_ctx);
+        LastTermsMilliseconds = before + System.Diagnostics.Stopwatch.GetElapsedTime(after).TotalMilliseconds;
         return loss;
     }
 

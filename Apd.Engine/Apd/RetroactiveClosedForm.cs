@@ -16,6 +16,16 @@
 //    element keeps its two latest pieces and walks its own sorted breakpoints only when Δ_e leaves both.
 // Tabulation costs O(Σ nnz τ_i · log + T·channels) once per task; a step costs O(|σ| log T + Σ nnz τ_i)
 // plus O(1) per far breakpoint crossed.
+//
+// Proximal mode (ProximalStep, the default of RetroactiveHook): instead of adding λ2·g to the gradient,
+// the term is applied after the optimizer's step z as its proximal operator in the optimizer's diagonal
+// metric, σ_e ← argmin_s (s − z_e)²/(2η_e) + λ2 Σ_i φ_κ(τ_ie − (s − σ^(t−1)_e) M_ic), η_e = lr/(√v̂_e + ε)
+// (Adam's per-element step). The minimiser solves (Δ − z)/η = λ2 g(Δ), a strictly increasing
+// piecewise-linear equation; each element caches the piece of the whole g (channel + near + far parts
+// together) that holds its Δ, and a step is one linear solve per element, O(1), with an exact search
+// (PieceAt, safeguarded piece-by-piece Newton) only for elements whose solution leaves that piece. The
+// term is stiff (slope λ2 Σ_i M_ic², thousands with many tasks): taken as a gradient it makes Adam swing σ
+// across the kinks every step; taken implicitly it holds Δ still and the cache almost always hits.
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -45,7 +55,8 @@ public sealed class RetroactiveClosedForm
     // (|σ|) the two most recently fitted far-part pieces per element, g = b + sΔ and loss/λ2 = a − bΔ − sΔ²/2
     // on [lo, hi): slot 1 is the newest (the element cursor describes it), slot 2 the one before. Elements
     // without any non-zero old τ have the single piece 0 on (−∞, ∞).
-    private readonly float[] _lo, _hi, _s, _b, _a, _lo2, _hi2, _s2, _b2, _a2;
+    // Allocated by the first AccumulateGradient (the proximal mode does not use them).
+    private float[] _lo = [], _hi = [], _s = [], _b = [], _a = [], _lo2 = [], _hi2 = [], _s2 = [], _b2 = [], _a2 = [];
 
     /// <param name="weight">The layer; every task in <paramref name="oldTasks"/> must be sealed.</param>
     /// <param name="oldTasks">The tasks i &lt; t whose θ_i* are reconstructed.</param>
@@ -160,11 +171,6 @@ public sealed class RetroactiveClosedForm
             if (count > 1) _elemX.AsSpan(start, count).Sort(_elemDs.AsSpan(start, count));
             _elemCursor[e] = start;
         }
-        _lo = new float[n]; _hi = new float[n]; _s = new float[n]; _b = new float[n]; _a = new float[n];
-        _lo2 = new float[n]; _hi2 = new float[n]; _s2 = new float[n]; _b2 = new float[n]; _a2 = new float[n];
-        for (int e = 0; e < n; e++) Refit(e, 0f);
-        Refits = 0;
-        _lo.CopyTo(_lo2, 0); _hi.CopyTo(_hi2, 0); _s.CopyTo(_s2, 0); _b.CopyTo(_b2, 0); _a.CopyTo(_a2, 0);
     }
 
     public DecomposedWeight Weight { get; }
@@ -178,11 +184,22 @@ public sealed class RetroactiveClosedForm
     /// <summary>Far-part pieces re-fitted since construction (Δ_e left both cached pieces): the cost of the exact fix-ups.</summary>
     public long Refits { get; private set; }
 
+    // Proximal mode: per element the piece of the whole g holding Δ_e after the last proximal step,
+    // g = B + SΔ on [lo, hi), loss/λ2 = A − BΔ − SΔ²/2. Allocated at the first proximal step.
+    private float[]? _pLo, _pHi, _pS, _pB, _pA;
+
+    /// <summary>Elements whose proximal solution left its cached piece (each then found by an exact search) since construction.</summary>
+    public long ProximalSearches { get; private set; }
+
+    /// <summary>λ2 Σ φ_κ at σ after the last proximal step (at σ^(t−1) before the first): the term's value in proximal mode.</summary>
+    public double ProximalValue { get; private set; }
+
     /// <summary>dσ −= λ2·g(σ − σ^(t−1)) (accumulates); returns the term's value λ2 Σ φ_κ.</summary>
     public double AccumulateGradient(ReadOnlySpan<float> sigma, Span<float> dSigma)
     {
         int n = _g.Length;
         if (sigma.Length != n || dSigma.Length != n) throw new ArgumentException($"sigma and dSigma must have {n} elements");
+        EnsureFarPieces();
         // Elements are independent: split them into vector-aligned chunks over the cores.
         const int Chunk = 1 << 16;
         int chunks = (n + Chunk - 1) / Chunk;
@@ -211,6 +228,17 @@ public sealed class RetroactiveClosedForm
         double total = 0;
         foreach (double l in losses) total += l;
         return Lambda2 * total;
+    }
+
+    // The gradient form's far-part cache: both slots at the piece holding Δ = 0.
+    private void EnsureFarPieces()
+    {
+        int n = _g.Length;
+        if (_lo.Length == n) return;
+        _lo = new float[n]; _hi = new float[n]; _s = new float[n]; _b = new float[n]; _a = new float[n];
+        _lo2 = new float[n]; _hi2 = new float[n]; _s2 = new float[n]; _b2 = new float[n]; _a2 = new float[n];
+        for (int e = 0; e < n; e++) Refit(e, 0f);
+        _lo.CopyTo(_lo2, 0); _hi.CopyTo(_hi2, 0); _s.CopyTo(_s2, 0); _b.CopyTo(_b2, 0); _a.CopyTo(_a2, 0);
     }
 
     private unsafe (double Loss, long Refits) Accumulate(ReadOnlySpan<float> sigma, Span<float> dSigma, int start, int count)
@@ -355,6 +383,240 @@ public sealed class RetroactiveClosedForm
     }
 
     /// <summary>
+    /// The proximal step of the term in a diagonal metric: σ_e ← argmin_s (s − σ_e)²/(2η_e) + λ2 Σ_i φ_κ(τ_ie − (s − σ^(t−1)_e) M_ic),
+    /// with η_e = <paramref name="learningRate"/> / (√v_e / <paramref name="bias2Sqrt"/> + <paramref name="epsilon"/>) from the
+    /// optimizer's second moments v (Adam's step for element e), or η_e = learning rate when <paramref name="secondMoment"/> is empty.
+    /// Exact: each element's new Δ solves (Δ − z)/η = λ2 g(Δ). Returns the term's value λ2 Σ φ_κ at the new σ.
+    /// </summary>
+    public double ProximalStep(Span<float> sigma, ReadOnlySpan<float> secondMoment, float learningRate, float bias2Sqrt = 1f, float epsilon = 1e-8f)
+    {
+        int n = _g.Length;
+        if (sigma.Length != n) throw new ArgumentException($"sigma must have {n} elements");
+        if (!secondMoment.IsEmpty && secondMoment.Length != n) throw new ArgumentException($"the second moments must have {n} elements (or none for a plain metric)");
+        if (!(learningRate > 0) || float.IsInfinity(learningRate)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "the proximal step needs a finite learning rate > 0");
+        if (!(bias2Sqrt > 0) || !(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(bias2Sqrt), "the metric needs √(1−β2^t) > 0 and ε ≥ 0");
+        PrepareProximal();
+        var metric = new Metric(learningRate, bias2Sqrt, epsilon);
+        const int Chunk = 1 << 15;
+        int chunks = (n + Chunk - 1) / Chunk;
+        var losses = new double[chunks];
+        var searches = new long[chunks];
+        unsafe
+        {
+            fixed (float* ps = sigma, pv = secondMoment)
+            {
+                nint aSigma = (nint)ps, aV = (nint)pv;
+                bool plain = secondMoment.IsEmpty;
+                Action<int> run = k =>
+                {
+                    int start = k * Chunk, count = Math.Min(Chunk, n - start);
+                    (losses[k], searches[k]) = ProximalRange(new Span<float>((float*)aSigma, n), plain ? ReadOnlySpan<float>.Empty : new ReadOnlySpan<float>((float*)aV, n), metric, start, count);
+                };
+                if (chunks <= 1 || Environment.ProcessorCount == 1)
+                    for (int k = 0; k < chunks; k++) run(k);
+                else
+                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, run);
+            }
+        }
+        ProximalSearches += searches.Sum();
+        double total = 0;
+        foreach (double l in losses) total += l;
+        ProximalValue = Lambda2 * total;
+        return ProximalValue;
+    }
+
+    private readonly record struct Metric(float LearningRate, float Bias2Sqrt, float Epsilon);
+
+    /// <summary>Tabulates every element's piece at Δ = 0 (σ = σ^(t−1), where a task begins) for the proximal steps, and
+    /// the term's value there. Done by the first <see cref="ProximalStep"/> when not called before.</summary>
+    public void PrepareProximal()
+    {
+        if (_pLo is not null) return;
+        int n = _g.Length;
+        _pLo = new float[n]; _pHi = new float[n]; _pS = new float[n]; _pB = new float[n]; _pA = new float[n];
+        const int Chunk = 1 << 15;
+        int chunks = (n + Chunk - 1) / Chunk;
+        var sums = new double[chunks];
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+        {
+            int start = k * Chunk, end = Math.Min(start + Chunk, n);
+            double sum = 0;
+            for (int e = start; e < end; e++)
+            {
+                var piece = PieceAt(e, 0);
+                StorePiece(e, piece);
+                sum += piece.A;
+            }
+            sums[k] = sum;
+        });
+        double total = 0;
+        foreach (double x in sums) total += x;
+        ProximalValue = Lambda2 * total;
+    }
+
+    private unsafe (double Loss, long Searches) ProximalRange(Span<float> sigma, ReadOnlySpan<float> secondMoment, Metric metric, int start, int count)
+    {
+        float lambda2 = (float)Lambda2, lr = metric.LearningRate, bias2Sqrt = metric.Bias2Sqrt, eps = metric.Epsilon;
+        bool plain = secondMoment.IsEmpty;
+        double loss = 0;
+        long searches = 0;
+        int e = start, end = start + count;
+        fixed (float* pSigma = sigma, pV = secondMoment, pStart = _sigmaStart, pLo = _pLo, pHi = _pHi, pS = _pS, pB = _pB, pA = _pA)
+        {
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vl = Vector256.Create(lambda2);
+                var vlr = Vector256.Create(lr);
+                var vBias = Vector256.Create(bias2Sqrt);
+                var vEps = Vector256.Create(eps);
+                var one = Vector256.Create(1f);
+                var half = Vector256.Create(0.5f);
+                for (; e <= end - 8; e += 8)
+                {
+                    var z = Vector256.Load(pSigma + e) - Vector256.Load(pStart + e);
+                    var eta = plain ? vlr : vlr / (Vector256.Sqrt(Vector256.Load(pV + e)) / vBias + vEps);
+                    var k = eta * vl;
+                    var s = Vector256.Load(pS + e);
+                    var b = Vector256.Load(pB + e);
+                    var c = (z + k * b) / (one - k * s);
+                    var inside = Vector256.GreaterThanOrEqual(c, Vector256.Load(pLo + e)) & Vector256.LessThan(c, Vector256.Load(pHi + e));
+                    if (inside.ExtractMostSignificantBits() == 0xFFu)
+                    {
+                        (Vector256.Load(pStart + e) + c).Store(pSigma + e);
+                        loss += Vector256.Sum(Vector256.Load(pA + e) - c * (b + half * s * c));
+                        continue;
+                    }
+                    for (int lane = 0; lane < 8; lane++) (loss, searches) = Accumulate(loss, searches, ProximalElement(pSigma, e + lane, z.GetElement(lane), eta.GetElement(lane), lambda2));
+                }
+            }
+            for (; e < end; e++)
+            {
+                float z = pSigma[e] - pStart[e];
+                float eta = plain ? lr : lr / (MathF.Sqrt(pV[e]) / bias2Sqrt + eps);
+                (loss, searches) = Accumulate(loss, searches, ProximalElement(pSigma, e, z, eta, lambda2));
+            }
+        }
+        return (loss, searches);
+
+        static (double, long) Accumulate(double loss, long searches, (float Value, bool Searched) r) => (loss + r.Value, searches + (r.Searched ? 1 : 0));
+    }
+
+    // One element: the cached piece's solution when it stays on that piece (the same float operations as
+    // the vector lanes), else an exact search. Returns loss/λ2 at the new Δ.
+    private unsafe (float Value, bool Searched) ProximalElement(float* pSigma, int e, float z, float eta, float lambda2)
+    {
+        float k = eta * lambda2;
+        float s = _pS![e], b = _pB![e];
+        float c = (z + k * b) / (1f - k * s);
+        if (c >= _pLo![e] && c < _pHi![e])
+        {
+            pSigma[e] = _sigmaStart[e] + c;
+            return (_pA![e] - c * (b + 0.5f * s * c), false);
+        }
+        if (!float.IsFinite(z) || !float.IsFinite(eta))
+            throw new NotFiniteNumberException($"{Weight.Name}: non-finite {(float.IsFinite(z) ? "optimizer step size" : "σ")} at element {e} in the retroactive proximal step");
+        var (delta, piece) = SolveExactly(e, z, (double)eta * Lambda2);
+        StorePiece(e, piece);
+        pSigma[e] = _sigmaStart[e] + (float)delta;
+        return ((float)(piece.A - delta * (piece.B + 0.5 * piece.S * delta)), true);
+    }
+
+    private readonly record struct Piece(double Lo, double Hi, double S, double B, double A);
+
+    private void StorePiece(int e, Piece p)
+    {
+        _pLo![e] = (float)p.Lo; _pHi![e] = (float)p.Hi; _pS![e] = (float)p.S; _pB![e] = (float)p.B; _pA![e] = (float)p.A;
+    }
+
+    // The root of F(Δ) = (Δ − z) − k·g(Δ), k = η·λ2: F is continuous and strictly increasing, linear on
+    // each piece of g. Safeguarded piece-by-piece Newton: solve on the piece at the current point; if the
+    // solution lies outside it, the root lies beyond the piece's edge on that side, which tightens the
+    // bracket [L, R) and excludes the piece; the next point is that solution, or the bracket's midpoint
+    // when the solution falls outside the bracket. Each piece is visited at most once.
+    private (double Delta, Piece Piece) SolveExactly(int e, float z, double k)
+    {
+        double left = double.NegativeInfinity, right = double.PositiveInfinity;
+        var piece = new Piece(_pLo![e], _pHi![e], _pS![e], _pB![e], _pA![e]);
+        int limit = 2 * (_breaks + 2 * (_nearStart[e + 1] - _nearStart[e])) + 8;
+        for (int iteration = 0; ; iteration++)
+        {
+            double c = (z + k * piece.B) / (1 - k * piece.S);
+            if (c >= piece.Lo && c < piece.Hi) return (c, piece);
+            if (c >= piece.Hi) left = Math.Max(left, piece.Hi);
+            else right = Math.Min(right, piece.Lo);
+            if (!(left < right))
+                return (left, PieceAt(e, left));
+            if (iteration > limit) throw new InvalidOperationException($"{Weight.Name}: the retroactive proximal step did not converge at element {e} (z = {z}, k = {k})");
+            double p = c >= left && c < right ? c
+                : double.IsFinite(left) && double.IsFinite(right) ? left + (right - left) / 2
+                : double.IsFinite(left) ? left : right - Math.Abs(right) * 1e-7 - 1e-30;
+            piece = PieceAt(e, p);
+        }
+    }
+
+    /// <summary>The piece of the whole g (channel + near + far parts) whose interval [Lo, Hi) holds Δ.</summary>
+    private Piece PieceAt(int e, double d)
+    {
+        double kappa = Kappa;
+        double abs = Math.Abs(d);
+        bool negative = d < 0;
+        // Channel part: −sign(Δ)κ·P_j − Δ·Q_j, j = #{κ/M ≤ |Δ|} (for Δ < 0, #{κ/M < |Δ|}, so that the
+        // piece's interval is closed at its left end on both sides of 0).
+        int c = _channelOf[e];
+        int j = CountBelow(_chanX.AsSpan(c * _stride, _breaks), abs, strict: negative);
+        int pq = 2 * (c * (_breaks + 1) + j);
+        double p = _chanPQ[pq], q = _chanPQ[pq + 1];
+        double sign = negative ? -1 : 1;
+        double slope = -q, constant = -sign * kappa * p, value = -0.5 * kappa * kappa * j;
+        var (lo, hi) = Interval(_chanX.AsSpan(c * _stride, _breaks), j, negative);
+        // Near part: +sign(Δ)κ·P'_r + Δ·Q'_r over the element's non-zero old τ.
+        int first = _nearStart[e], nearCount = _nearStart[e + 1] - first;
+        if (nearCount > 0)
+        {
+            var u = _nearU.AsSpan(first, nearCount);
+            int r = CountBelow(u, abs, strict: negative);
+            int at = 2 * (first + e + r);
+            slope += _nearPQ[at + 1];
+            constant += sign * kappa * _nearPQ[at];
+            value += 0.5 * kappa * kappa * r;
+            var (nlo, nhi) = Interval(u, r, negative);
+            lo = Math.Max(lo, nlo);
+            hi = Math.Min(hi, nhi);
+        }
+        // Far part: b + sΔ from the element's sorted breakpoints (walked from its cursor).
+        var (fs, fb, fa, flo, fhi) = FarPieceAt(e, d);
+        slope += fs;
+        constant += fb;
+        value += fa;
+        lo = Math.Max(lo, flo);
+        hi = Math.Min(hi, fhi);
+        return new Piece(lo, hi, slope, constant, value);
+    }
+
+    // #{k : x_k ≤ a} (or < a when strict) in an ascending row.
+    private static int CountBelow(ReadOnlySpan<float> xs, double a, bool strict)
+    {
+        int lo = 0, hi = xs.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (strict ? xs[mid] < a : xs[mid] <= a) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    // The Δ-interval of the odd part's piece with j kinks |Δ| = x below: (−x_0, x_0) for j = 0, else
+    // [x_{j−1}, x_j) for Δ ≥ 0 and [−x_j, −x_{j−1}) for Δ < 0 (x_j = +∞ past the row).
+    private static (double Lo, double Hi) Interval(ReadOnlySpan<float> xs, int j, bool negative)
+    {
+        double next = j < xs.Length ? xs[j] : double.PositiveInfinity;
+        if (j == 0) return (-next, next);
+        double previous = xs[j - 1];
+        return negative ? (-next, -previous) : (previous, next);
+    }
+
+    /// <summary>
     /// Writes every old τ_i ← S_κ(θ_i* − σ⊙M_i) = S_κ(τ_i − ΔM_i) into the layer (end of task).
     /// O(T·|σ|) once per task; the new τ_i are exactly the optimum the gradient above assumed.
     /// </summary>
@@ -392,9 +654,20 @@ public sealed class RetroactiveClosedForm
 
     private void Refit(int e, float d)
     {
+        var (s, b, a, lo, hi) = FarPieceAt(e, d);
+        _lo[e] = (float)lo;
+        _hi[e] = (float)hi;
+        _s[e] = (float)s;
+        _b[e] = (float)b;
+        _a[e] = (float)a;
+    }
+
+    // The far part's piece holding Δ: walks the element's cursor over its sorted breakpoints.
+    private (double S, double B, double A, double Lo, double Hi) FarPieceAt(int e, double d)
+    {
         int start = _elemStart[e], end = _elemStart[e + 1];
         double s = 0, b = _elemB[e], a = _elemA[e];
-        float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
+        double lo = double.NegativeInfinity, hi = double.PositiveInfinity;
         if (end > start)
         {
             int k = _elemCursor[e];
@@ -406,10 +679,6 @@ public sealed class RetroactiveClosedForm
             if (k > start) lo = _elemX[k - 1];
             if (k < end) hi = _elemX[k];
         }
-        _lo[e] = lo;
-        _hi[e] = hi;
-        _s[e] = (float)s;
-        _b[e] = (float)b;
-        _a[e] = (float)a;
+        return (s, b, a, lo, hi);
     }
 }

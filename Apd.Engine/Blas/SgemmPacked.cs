@@ -209,8 +209,11 @@ internal static unsafe class SgemmPacked
             {
                 int mRows = Math.Min(MB, pr.M - ic);
                 int mTiles = (mRows + mr - 1) / mr;
+                // With AVX-512 a block of 12q + 4 rows (M = 100, 1024, ...) ends in two 8-row tiles instead of a
+                // 12-row tile and a 4-row one: the 4×32 kernel does a third of the 12×32's work per loaded B vector.
+                bool eightEight = Best == Isa.Avx512 && mTiles >= 2 && mRows % mr == 4;
                 for (int t = 0; t < mTiles; t++)
-                    PackA(pr, ic + t * mr, Math.Min(mr, mRows - t * mr), pc, kc, ws.A + (nint)t * mr * kc);
+                    PackA(pr, ic + TileStart(t), TileRows(t), pc, kc, ws.A + (nint)t * mr * kc);
                 for (int jc = 0; jc < pr.N; jc += NB)
                 {
                     int nCols = Math.Min(NB, pr.N - jc);
@@ -226,12 +229,12 @@ internal static unsafe class SgemmPacked
                     }
                     for (int t = 0; t < mTiles; t++)
                     {
-                        int rows = Math.Min(mr, mRows - t * mr);
+                        int rows = TileRows(t);
                         float* aPanel = ws.A + (nint)t * mr * kc;
                         for (int j = 0; j < nPanels; j++)
                         {
                             int cols = Math.Min(nr, nCols - j * nr);
-                            float* cTile = pr.C + (ic + t * mr) * pr.Ldc + jc + j * nr;
+                            float* cTile = pr.C + (ic + TileStart(t)) * pr.Ldc + jc + j * nr;
                             float* bPanel;
                             nint ldb;
                             if (!inPlace)
@@ -272,6 +275,9 @@ internal static unsafe class SgemmPacked
                         }
                     }
                 }
+
+                int TileStart(int t) => eightEight && t == mTiles - 1 ? (mTiles - 2) * mr + 8 : t * mr;
+                int TileRows(int t) => eightEight && t >= mTiles - 2 ? 8 : Math.Min(mr, mRows - t * mr);
             }
         }
     }

@@ -42,6 +42,17 @@ public sealed class Adam
 
     public IReadOnlyList<Parameter> Parameters => _parameters;
 
+    /// <summary>The second moments v of <paramref name="parameter"/> (read-only view), for proximal steps taken in Adam's metric.</summary>
+    public ReadOnlySpan<float> SecondMoment(Parameter parameter)
+    {
+        int i = Array.IndexOf(_parameters, parameter);
+        if (i < 0) throw new ArgumentException($"{parameter.Name} is not among this optimizer's parameters", nameof(parameter));
+        return _v[i];
+    }
+
+    /// <summary>√(1 − β2^t) after the last step: Adam's step for element e is lr / (√v_e / this + ε) times m̂_e.</summary>
+    public float SecondMomentBiasCorrectionSqrt => (float)Math.Sqrt(1.0 - Math.Pow(Beta2, StepCount));
+
     /// <summary>One update of every parameter from its current gradient.</summary>
     public void Step(float learningRate)
     {

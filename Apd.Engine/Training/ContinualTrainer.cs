@@ -91,6 +91,7 @@ public sealed class ContinualTrainer
         foreach (var h in _hooks) h.BeforeTask(ctx);
 
         var adam = new Adam(parameters, weightDecay: _options.WeightDecay);
+        ctx.Optimizer = adam;
         var schedule = new StaircaseDecay(_options.LearningRate, _options.DecayPerEpoch);
         var batch = new BatchBuffers(task.Train, _options.BatchSize);
         var clock = Stopwatch.StartNew();

@@ -21,6 +21,9 @@ public sealed class TrainingContext
 
     /// <summary>Samples in the current batch.</summary>
     public int BatchSize { get; set; }
+
+    /// <summary>The loop's optimizer over <see cref="Parameters"/>, when it is Adam: hooks that take proximal steps read its metric.</summary>
+    public Optim.Adam? Optimizer { get; set; }
 }
 
 public interface ITrainingHook
