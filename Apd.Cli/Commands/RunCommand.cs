@@ -320,7 +320,7 @@ public sealed class RunCommand : ICommand
               --save FILE            save a checkpoint (model, method state, run so far) after every task, atomically
               --resume FILE          continue a saved run with its saved settings (give --save to keep saving)
               --stop-after N         stop once N tasks of the sequence have been learned (e.g. to resume later)
-              --verbose              one line per epoch
+              --verbose              one line per epoch (apd: and the τ non-zeros of every layer after each task)
             APD (defaults and their sources in docs/apd.md; the authors' where they have one):
               --l1 4e-4              λ1: proximal L1 on τ_t
               --l1-layer L=V,...     λ1 of single layers (conv1, conv2, fc1, fc2), overriding --l1 there
