@@ -153,7 +153,7 @@ public sealed class RunCommand : ICommand
                 ConsolidateEvery = NonNegative(a, "consolidate-every", apd.ConsolidateEvery),
                 ConsolidationGroups = Positive(a, "k", apd.ConsolidationGroups),
                 ConsolidationTolerance = NonNegativeDouble(a, "beta", apd.ConsolidationTolerance),
-                ConsolidationRule = a.String("consolidation", "all-nonzero") switch
+                ConsolidationRule = a.String("consolidation", "span") switch
                 {
                     "all-nonzero" => ConsolidationRule.AllNonZero,
                     "span" => ConsolidationRule.Span,
@@ -162,14 +162,14 @@ public sealed class RunCommand : ICommand
             },
             ApdNetwork = new ApdNetworkOptions
             {
-                TauInit = a.String("tau-init", "zero") switch
+                TauInit = a.String("tau-init", "previous") switch
                 {
                     "zero" => TauInit.Zero,
                     "sigma" => TauInit.CopyOfSigma,
                     "previous" => TauInit.PreviousTask,
                     var other => throw new CliUsageException($"--tau-init expects zero, sigma or previous, got '{other}'"),
                 },
-                MaskFromPreviousTask = a.String("mask-init", "zero") switch
+                MaskFromPreviousTask = a.String("mask-init", "previous") switch
                 {
                     "zero" => false,
                     "previous" => true,
@@ -322,7 +322,7 @@ public sealed class RunCommand : ICommand
               --stop-after N         stop once N tasks of the sequence have been learned (e.g. to resume later)
               --verbose              one line per epoch (apd: and the τ non-zeros of every layer after each task)
             APD (defaults and their sources in docs/apd.md; the authors' where they have one):
-              --l1 4e-4              λ1: proximal L1 on τ_t
+              --l1 1e-4              λ1: proximal L1 on τ_t (the authors': 4e-4)
               --l1-layer L=V,...     λ1 of single layers (conv1, conv2, fc1, fc2), overriding --l1 there
               --lambda-retro 100     λ2: retroactive reconstruction of earlier tasks' θ_i*
               --l1-old 0.03          λ1 on old τ_i (closed form: κ = l1-old / lambda-retro)
@@ -332,11 +332,11 @@ public sealed class RunCommand : ICommand
                                      retroactive term in closed form as a proximal step on σ (O(|σ|) per step), in
                                      closed form as a gradient, or as joint Adam over the old τ_i (O(T·|σ|))
               --consolidate-every 5  --k 2  --beta 0.01   hierarchical consolidation
-              --consolidation all-nonzero|span   elements moved into σ̃: non-zero in every group member (default),
-                                     or the paper's rule (zeros count; at least two members non-zero)
-              --mask-init zero|previous   new task's mask logits: 0 (M = ½) or the previous task's
-              --tau-init zero|sigma|previous   new task's τ_t: 0, a copy of σ (the authors' code), or the previous
-                                     task's τ + σ̃ (with --mask-init previous: start from the previous task's θ)
+              --consolidation span|all-nonzero   elements moved into σ̃: the paper's rule (default; zeros count, at
+                                     least two members non-zero) or only those non-zero in every group member
+              --mask-init previous|zero   new task's mask logits: the previous task's (default) or 0 (M = ½)
+              --tau-init previous|zero|sigma   new task's τ_t: the previous task's τ + σ̃ (default; with --mask-init
+                                     previous a task starts from the previous task's θ), 0, or a copy of σ (the authors' code)
             baselines:
               --ewc-lambda 1e4  --ewc-samples 200  --l2t-lambda 1
             """);
