@@ -480,13 +480,22 @@ public sealed class RetroactiveClosedForm
                     var b = Vector256.Load(pB + e);
                     var c = (z + k * b) / (one - k * s);
                     var inside = Vector256.GreaterThanOrEqual(c, Vector256.Load(pLo + e)) & Vector256.LessThan(c, Vector256.Load(pHi + e));
-                    if (inside.ExtractMostSignificantBits() == 0xFFu)
+                    uint hits = inside.ExtractMostSignificantBits();
+                    var value = Vector256.Load(pA + e) - c * (b + half * s * c);
+                    if (hits == 0xFFu)
                     {
                         (Vector256.Load(pStart + e) + c).Store(pSigma + e);
-                        loss += Vector256.Sum(Vector256.Load(pA + e) - c * (b + half * s * c));
+                        loss += Vector256.Sum(value);
                         continue;
                     }
-                    for (int lane = 0; lane < 8; lane++) (loss, searches) = Accumulate(loss, searches, ProximalElement(pSigma, e + lane, z.GetElement(lane), eta.GetElement(lane), lambda2));
+                    // Lanes on their piece take the vector result; only the others are solved one by one.
+                    Vector256.ConditionalSelect(inside, Vector256.Load(pStart + e) + c, Vector256.Load(pSigma + e)).Store(pSigma + e);
+                    loss += Vector256.Sum(value & inside);
+                    for (uint misses = ~hits & 0xFFu; misses != 0; misses &= misses - 1)
+                    {
+                        int lane = BitOperations.TrailingZeroCount(misses);
+                        (loss, searches) = Accumulate(loss, searches, ProximalElement(pSigma, e + lane, z.GetElement(lane), eta.GetElement(lane), lambda2));
+                    }
                 }
             }
             for (; e < end; e++)
