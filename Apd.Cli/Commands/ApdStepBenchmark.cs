@@ -4,8 +4,9 @@
 // naive joint form) in the same run. --json FILE writes {"results": [{"tasks", "step_ms", ...}], "peer": {...}}.
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Decomposition;
 
 namespace Apd.Cli.Commands;
@@ -109,7 +110,7 @@ public sealed class ApdStepBenchmark : IBenchmark
                 ["machine"] = new JsonObject { ["cpu"] = SystemInfo.CpuModel(), ["load"] = SystemInfo.LoadAverage() },
             };
             if (peerResult is not null) doc["peer"] = peerResult;
-            File.WriteAllText(jsonPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.Write(jsonPath, s => JsonSerializer.Serialize(s, doc, new JsonSerializerOptions { WriteIndented = true }));
             stdout.WriteLine($"wrote {jsonPath}");
         }
         return 0;

@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Apd.Engine.Blas;
+using Apd.Engine.Checkpoints;
 
 namespace Apd.Cli.Commands;
 
@@ -105,7 +106,7 @@ public sealed class GemmBenchmark : IBenchmark
                     ["runs"] = runs.ToString(CultureInfo.InvariantCulture),
                 },
             };
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.Write(jsonPath, s => JsonSerializer.Serialize(s, doc, new JsonSerializerOptions { WriteIndented = true }));
             stdout.WriteLine($"wrote {jsonPath}");
         }
         return 0;

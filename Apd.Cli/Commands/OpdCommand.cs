@@ -2,9 +2,9 @@
 // learned in different orders (OPD per task, AOPD, MOPD; Evaluation/OrderRobustness.cs, docs/metrics.md).
 // Tasks are matched by the part of their name after "task k: " (e.g. "classes 4,5"), not by position.
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Apd.Cli.Run;
+using System.Text.Json;
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Evaluation;
 
 namespace Apd.Cli.Commands;

@@ -5,9 +5,10 @@
 // --json FILE writes {"results": [{workload, threads, train_step_ms, infer_b100_ms, infer_b1_ms}], ...}.
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Apd.Engine.Blas;
+using Apd.Engine.Checkpoints;
 using Apd.Engine.Kernels;
 using Apd.Engine.Layers;
 using Apd.Engine.Optim;
@@ -84,7 +85,7 @@ public sealed class StepBenchmark : IBenchmark
                 },
             };
             if (peers is not null) doc["peer"] = peers;
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.Write(jsonPath, s => JsonSerializer.Serialize(s, doc, new JsonSerializerOptions { WriteIndented = true }));
             stdout.WriteLine($"wrote {jsonPath}");
         }
         return 0;

@@ -25,29 +25,16 @@ public static class CheckpointFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(state);
         byte[] body = Body(state);
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, f =>
         {
-            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Span<byte> head = stackalloc byte[16];
-                Magic.CopyTo(head);
-                BinaryPrimitives.WriteUInt32LittleEndian(head[8..], FormatVersion);
-                BinaryPrimitives.WriteUInt32LittleEndian(head[12..], checked((uint)body.Length));
-                f.Write(head);
-                f.Write(body);
-                f.Write(SHA256.HashData(body));
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            Span<byte> head = stackalloc byte[16];
+            Magic.CopyTo(head);
+            BinaryPrimitives.WriteUInt32LittleEndian(head[8..], FormatVersion);
+            BinaryPrimitives.WriteUInt32LittleEndian(head[12..], checked((uint)body.Length));
+            f.Write(head);
+            f.Write(body);
+            f.Write(SHA256.HashData(body));
+        });
     }
 
     public static ModelState Load(string path)

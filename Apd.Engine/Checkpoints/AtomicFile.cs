@@ -1,8 +1,9 @@
 // Writes a file so that readers see either the old content or the complete new one: write a temporary
-// file in the same folder, flush it to disk, then rename it over the target.
-namespace Apd.Cli.Run;
+// file in the same folder, flush it to disk, then rename it over the target. Checkpoints, results and
+// benchmark JSON all go through it.
+namespace Apd.Engine.Checkpoints;
 
-internal static class AtomicFile
+public static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
