@@ -50,7 +50,7 @@ public sealed class ApdStepBenchmark : IBenchmark
         var plain = new PlainLeNetStep(seed);
         for (int i = 0; i < warmup; i++) plain.Step();
         var plainSamples = new List<double>();
-        long[] refitsBefore = benches.Select(b => b.Refits).ToArray();
+        long[] fixUpsBefore = benches.Select(b => b.FixUps).ToArray();
         var samples = benches.Select(_ => new List<double>()).ToArray();
         var terms = benches.Select(_ => new List<double>()).ToArray();
         var ratios = benches.Select(_ => new List<double>()).ToArray();
@@ -73,8 +73,8 @@ public sealed class ApdStepBenchmark : IBenchmark
         for (int k = 0; k < benches.Count; k++)
         {
             double median = Median(samples[k]), ratio = Median(ratios[k]);
-            double refits = (double)(benches[k].Refits - refitsBefore[k]) / steps;
-            stdout.WriteLine($"{tasks[k],6}{median,10:F1}{samples[k].Min(),9:F1}{ratio,9:F2}{builds[k],9:F1}{refits,13:F0}{Median(terms[k]),10:F1}");
+            double fixUps = (double)(benches[k].FixUps - fixUpsBefore[k]) / steps;
+            stdout.WriteLine($"{tasks[k],6}{median,10:F1}{samples[k].Min(),9:F1}{ratio,9:F2}{builds[k],9:F1}{fixUps,13:F0}{Median(terms[k]),10:F1}");
             results.Add(new JsonObject
             {
                 ["tasks"] = tasks[k],
@@ -82,7 +82,7 @@ public sealed class ApdStepBenchmark : IBenchmark
                 ["min_ms"] = Math.Round(samples[k].Min(), 2),
                 ["ratio_to_first"] = Math.Round(ratio, 3),
                 ["build_seconds"] = Math.Round(builds[k], 2),
-                ["fixups_per_step"] = Math.Round(refits, 0),
+                ["fixups_per_step"] = Math.Round(fixUps, 0),
                 ["terms_ms"] = Math.Round(Median(terms[k]), 2),
             });
         }

@@ -48,7 +48,7 @@ public sealed class ApdTrainingStep
 
     /// <summary>The closed-form retroactive term's exact fix-ups so far: far pieces re-fitted (gradient form) plus elements
     /// whose proximal solution left its cached piece (proximal form).</summary>
-    public long Refits => _hooks.OfType<Hooks.RetroactiveHook>().SelectMany(h => h.ClosedForms).Sum(c => c.Refits + c.ProximalSearches);
+    public long FixUps => _hooks.OfType<Hooks.RetroactiveHook>().SelectMany(h => h.ClosedForms).Sum(c => c.Refits + c.ProximalSearches);
 
     /// <summary>Time the objective terms (hooks' AfterBackward and AfterStep: gradients, proximal steps) took in the last step.</summary>
     public double LastTermsMilliseconds { get; private set; }

@@ -494,7 +494,7 @@ public sealed class RetroactiveClosedForm
                     for (uint misses = ~hits & 0xFFu; misses != 0; misses &= misses - 1)
                     {
                         int lane = BitOperations.TrailingZeroCount(misses);
-                        (loss, searches) = Accumulate(loss, searches, ProximalElement(pSigma, e + lane, z.GetElement(lane), eta.GetElement(lane), lambda2));
+                        (loss, searches) = Tally(loss, searches, ProximalElement(pSigma, e + lane, z.GetElement(lane), eta.GetElement(lane), lambda2));
                     }
                 }
             }
@@ -502,12 +502,12 @@ public sealed class RetroactiveClosedForm
             {
                 float z = pSigma[e] - pStart[e];
                 float eta = plain ? lr : lr / (MathF.Sqrt(pV[e]) / bias2Sqrt + eps);
-                (loss, searches) = Accumulate(loss, searches, ProximalElement(pSigma, e, z, eta, lambda2));
+                (loss, searches) = Tally(loss, searches, ProximalElement(pSigma, e, z, eta, lambda2));
             }
         }
         return (loss, searches);
 
-        static (double, long) Accumulate(double loss, long searches, (float Value, bool Searched) r) => (loss + r.Value, searches + (r.Searched ? 1 : 0));
+        static (double, long) Tally(double loss, long searches, (float Value, bool Searched) r) => (loss + r.Value, searches + (r.Searched ? 1 : 0));
     }
 
     // One element: the cached piece's solution when it stays on that piece (the same float operations as
