@@ -218,7 +218,11 @@ internal static unsafe class SgemmPacked
                 {
                     int nCols = Math.Min(NB, pr.N - jc);
                     int nPanels = (nCols + nr - 1) / nr;
-                    if (!inPlace)
+                    if (!inPlace && !pr.TransB)
+                    {
+                        PackBRows(pr, pc, kc, jc, nCols, ws.B);
+                    }
+                    else if (!inPlace)
                     {
                         for (int j = 0; j < nPanels; j++)
                             PackB(pr, pc, kc, jc + j * nr, Math.Min(nr, nCols - j * nr), ws.B + (nint)j * nr * kc);
@@ -338,6 +342,50 @@ internal static unsafe class SgemmPacked
                 for (int r = rows; r < mr; r++) dst[p * mr + r] = 0f;
     }
 
+    // Untransposed B, a whole block of nCols columns: row p of the block is read once, left to right, and
+    // scattered into the panels (dst[j·NR·kc + p·NR + c] = B(p0 + p, col0 + j·NR + c)). Reading each panel down
+    // its column instead (a short copy per row, 4 KiB apart when ldb = 1024) misses the TLB and the prefetcher.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackBRows(in Problem pr, int p0, int kc, int col0, int nCols, float* dst)
+    {
+        int nr = NR;
+        int full = nCols / nr, rest = nCols - full * nr;
+        nint panel = (nint)nr * kc;
+        for (int p = 0; p < kc; p++)
+        {
+            float* src = pr.B + (p0 + p) * pr.Ldb + col0;
+            float* d = dst + p * nr;
+            if (nr == 32 && Vector512.IsHardwareAccelerated)
+            {
+                for (int j = 0; j < full; j++)
+                {
+                    Vector512.Load(src + j * 32).Store(d + j * panel);
+                    Vector512.Load(src + j * 32 + 16).Store(d + j * panel + 16);
+                }
+            }
+            else if (nr == 16 && Vector256.IsHardwareAccelerated)
+            {
+                for (int j = 0; j < full; j++)
+                {
+                    Vector256.Load(src + j * 16).Store(d + j * panel);
+                    Vector256.Load(src + j * 16 + 8).Store(d + j * panel + 8);
+                }
+            }
+            else
+            {
+                for (int j = 0; j < full; j++)
+                    Buffer.MemoryCopy(src + j * nr, d + j * panel, nr * sizeof(float), nr * sizeof(float));
+            }
+            if (rest > 0)
+            {
+                float* last = d + full * panel;
+                int c = 0;
+                for (; c < rest; c++) last[c] = src[full * nr + c];
+                for (; c < nr; c++) last[c] = 0f;
+            }
+        }
+    }
+
     // dst[p·NR + j] = B(p0 + p, col0 + j); columns beyond `cols` are zero.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in Problem pr, int p0, int kc, int col0, int cols, float* dst)
@@ -368,43 +416,8 @@ internal static unsafe class SgemmPacked
         int r = 0;
         if (Avx.IsSupported)
         {
-            var s = Vector256.Create(scale);
-            for (; r + 8 <= rows; r += 8)
-            {
-                float* s0 = src + r * ld;
-                int p = 0;
-                for (; p + 8 <= kc; p += 8)
-                {
-                    float* sp = s0 + p;
-                    var t0 = Avx.UnpackLow(Avx.LoadVector256(sp), Avx.LoadVector256(sp + ld));
-                    var t1 = Avx.UnpackHigh(Avx.LoadVector256(sp), Avx.LoadVector256(sp + ld));
-                    var t2 = Avx.UnpackLow(Avx.LoadVector256(sp + 2 * ld), Avx.LoadVector256(sp + 3 * ld));
-                    var t3 = Avx.UnpackHigh(Avx.LoadVector256(sp + 2 * ld), Avx.LoadVector256(sp + 3 * ld));
-                    var t4 = Avx.UnpackLow(Avx.LoadVector256(sp + 4 * ld), Avx.LoadVector256(sp + 5 * ld));
-                    var t5 = Avx.UnpackHigh(Avx.LoadVector256(sp + 4 * ld), Avx.LoadVector256(sp + 5 * ld));
-                    var t6 = Avx.UnpackLow(Avx.LoadVector256(sp + 6 * ld), Avx.LoadVector256(sp + 7 * ld));
-                    var t7 = Avx.UnpackHigh(Avx.LoadVector256(sp + 6 * ld), Avx.LoadVector256(sp + 7 * ld));
-                    var u0 = Avx.Shuffle(t0, t2, 0x44);
-                    var u1 = Avx.Shuffle(t0, t2, 0xEE);
-                    var u2 = Avx.Shuffle(t1, t3, 0x44);
-                    var u3 = Avx.Shuffle(t1, t3, 0xEE);
-                    var u4 = Avx.Shuffle(t4, t6, 0x44);
-                    var u5 = Avx.Shuffle(t4, t6, 0xEE);
-                    var u6 = Avx.Shuffle(t5, t7, 0x44);
-                    var u7 = Avx.Shuffle(t5, t7, 0xEE);
-                    float* d = dst + p * dstStride + r;
-                    Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20) * s);
-                    Avx.Store(d + dstStride, Avx.Permute2x128(u1, u5, 0x20) * s);
-                    Avx.Store(d + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20) * s);
-                    Avx.Store(d + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20) * s);
-                    Avx.Store(d + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31) * s);
-                    Avx.Store(d + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31) * s);
-                    Avx.Store(d + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31) * s);
-                    Avx.Store(d + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31) * s);
-                }
-                for (; p < kc; p++)
-                    for (int i = 0; i < 8; i++) dst[p * dstStride + r + i] = scale * s0[i * ld + p];
-            }
+            if (scale == 1f) r = Transpose8<NoScale>(src, ld, rows, kc, 1f, dst, dstStride);
+            else r = Transpose8<Scale>(src, ld, rows, kc, scale, dst, dstStride);
         }
         if (Sse.IsSupported)
         {
@@ -436,6 +449,72 @@ internal static unsafe class SgemmPacked
         }
         for (; r < rows; r++)
             for (int p = 0; p < kc; p++) dst[p * dstStride + r] = scale * src[r * ld + p];
+    }
+
+    private interface IScaling { static abstract Vector256<float> Apply(Vector256<float> x, Vector256<float> s); }
+    private struct NoScale : IScaling { public static Vector256<float> Apply(Vector256<float> x, Vector256<float> s) => x; }
+    private struct Scale : IScaling { public static Vector256<float> Apply(Vector256<float> x, Vector256<float> s) => x * s; }
+
+    // The 8-row blocks of Transpose: an 8×8 block per step (unpack, shuffle, swap 128-bit halves), the next
+    // lines of the eight source rows prefetched (they are a row stride apart, too many streams for the
+    // hardware prefetcher when B is transposed). Returns the rows done.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Transpose8<TScale>(float* src, nint ld, int rows, int kc, float scale, float* dst, int dstStride)
+        where TScale : struct, IScaling
+    {
+        var s = Vector256.Create(scale);
+        nint ds = dstStride;
+        int r = 0;
+        for (; r + 8 <= rows; r += 8)
+        {
+            float* s0 = src + r * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld, s4 = s3 + ld, s5 = s4 + ld, s6 = s5 + ld, s7 = s6 + ld;
+            float* d = dst + r;
+            int p = 0;
+            for (; p + 8 <= kc; p += 8)
+            {
+                if ((p & 15) == 0)
+                {
+                    Sse.Prefetch0(s0 + p + 64); Sse.Prefetch0(s1 + p + 64); Sse.Prefetch0(s2 + p + 64); Sse.Prefetch0(s3 + p + 64);
+                    Sse.Prefetch0(s4 + p + 64); Sse.Prefetch0(s5 + p + 64); Sse.Prefetch0(s6 + p + 64); Sse.Prefetch0(s7 + p + 64);
+                }
+                var r0 = Avx.LoadVector256(s0 + p);
+                var r1 = Avx.LoadVector256(s1 + p);
+                var r2 = Avx.LoadVector256(s2 + p);
+                var r3 = Avx.LoadVector256(s3 + p);
+                var r4 = Avx.LoadVector256(s4 + p);
+                var r5 = Avx.LoadVector256(s5 + p);
+                var r6 = Avx.LoadVector256(s6 + p);
+                var r7 = Avx.LoadVector256(s7 + p);
+                var t0 = Avx.UnpackLow(r0, r1);
+                var t1 = Avx.UnpackHigh(r0, r1);
+                var t2 = Avx.UnpackLow(r2, r3);
+                var t3 = Avx.UnpackHigh(r2, r3);
+                var t4 = Avx.UnpackLow(r4, r5);
+                var t5 = Avx.UnpackHigh(r4, r5);
+                var t6 = Avx.UnpackLow(r6, r7);
+                var t7 = Avx.UnpackHigh(r6, r7);
+                var u0 = Avx.Shuffle(t0, t2, 0x44);
+                var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                var u2 = Avx.Shuffle(t1, t3, 0x44);
+                var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                var u4 = Avx.Shuffle(t4, t6, 0x44);
+                var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                var u6 = Avx.Shuffle(t5, t7, 0x44);
+                var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                Avx.Store(d, TScale.Apply(Avx.Permute2x128(u0, u4, 0x20), s));
+                Avx.Store(d + ds, TScale.Apply(Avx.Permute2x128(u1, u5, 0x20), s));
+                Avx.Store(d + 2 * ds, TScale.Apply(Avx.Permute2x128(u2, u6, 0x20), s));
+                Avx.Store(d + 3 * ds, TScale.Apply(Avx.Permute2x128(u3, u7, 0x20), s));
+                Avx.Store(d + 4 * ds, TScale.Apply(Avx.Permute2x128(u0, u4, 0x31), s));
+                Avx.Store(d + 5 * ds, TScale.Apply(Avx.Permute2x128(u1, u5, 0x31), s));
+                Avx.Store(d + 6 * ds, TScale.Apply(Avx.Permute2x128(u2, u6, 0x31), s));
+                Avx.Store(d + 7 * ds, TScale.Apply(Avx.Permute2x128(u3, u7, 0x31), s));
+                d += 8 * ds;
+            }
+            for (; p < kc; p++)
+                for (int i = 0; i < 8; i++) dst[p * dstStride + r + i] = scale * s0[i * ld + p];
+        }
+        return r;
     }
 
     private static (int, int) Share(int count, int thread, int threads)
