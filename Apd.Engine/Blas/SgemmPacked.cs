@@ -426,6 +426,11 @@ internal static unsafe class SgemmPacked
             {
                 float* s0 = src + r * ld;
                 int p = 0;
+                if (Avx.IsSupported)
+                {
+                    p = scale == 1f ? Transpose4x8<NoScale>(s0, ld, kc, 1f, dst + r, dstStride)
+                        : Transpose4x8<Scale>(s0, ld, kc, scale, dst + r, dstStride);
+                }
                 for (; p + 4 <= kc; p += 4)
                 {
                     float* sp = s0 + p;
@@ -515,6 +520,47 @@ internal static unsafe class SgemmPacked
                 for (int i = 0; i < 8; i++) dst[p * dstStride + r + i] = scale * s0[i * ld + p];
         }
         return r;
+    }
+
+    // Four rows of Transpose, eight k at a time: each 128-bit half of the shuffled vectors is one k's four
+    // values. Returns the k done.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Transpose4x8<TScale>(float* s0, nint ld, int kc, float scale, float* d, int dstStride)
+        where TScale : struct, IScaling
+    {
+        var s = Vector256.Create(scale);
+        nint ds = dstStride;
+        float* s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            if ((p & 15) == 0)
+            {
+                Sse.Prefetch0(s0 + p + 64); Sse.Prefetch0(s1 + p + 64); Sse.Prefetch0(s2 + p + 64); Sse.Prefetch0(s3 + p + 64);
+            }
+            var r0 = Avx.LoadVector256(s0 + p);
+            var r1 = Avx.LoadVector256(s1 + p);
+            var r2 = Avx.LoadVector256(s2 + p);
+            var r3 = Avx.LoadVector256(s3 + p);
+            var t0 = Avx.UnpackLow(r0, r1);
+            var t1 = Avx.UnpackLow(r2, r3);
+            var t2 = Avx.UnpackHigh(r0, r1);
+            var t3 = Avx.UnpackHigh(r2, r3);
+            var u0 = TScale.Apply(Avx.Shuffle(t0, t1, 0x44), s); // k = p and p + 4
+            var u1 = TScale.Apply(Avx.Shuffle(t0, t1, 0xEE), s); // p + 1, p + 5
+            var u2 = TScale.Apply(Avx.Shuffle(t2, t3, 0x44), s); // p + 2, p + 6
+            var u3 = TScale.Apply(Avx.Shuffle(t2, t3, 0xEE), s); // p + 3, p + 7
+            u0.GetLower().Store(d);
+            u1.GetLower().Store(d + ds);
+            u2.GetLower().Store(d + 2 * ds);
+            u3.GetLower().Store(d + 3 * ds);
+            u0.GetUpper().Store(d + 4 * ds);
+            u1.GetUpper().Store(d + 5 * ds);
+            u2.GetUpper().Store(d + 6 * ds);
+            u3.GetUpper().Store(d + 7 * ds);
+            d += 8 * ds;
+        }
+        return p;
     }
 
     private static (int, int) Share(int count, int thread, int threads)
