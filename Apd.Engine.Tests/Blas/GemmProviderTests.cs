@@ -109,6 +109,41 @@ public abstract class GemmProviderTests
             _blas.Sgemm(Transpose.No, Transpose.No, 2, -1, 3, 1f, new float[6], 3, new float[15], 5, 0f, new float[10], 5));
     }
 
+    [Test]
+    public void Sgemm_accepts_exactly_the_arguments_that_fit_and_names_the_matrix_that_does_not()
+    {
+        // Every small combination of sizes, leading dimensions and span lengths, valid or not: the call
+        // succeeds exactly when each stored matrix fits its span, and a failure names the first that does not.
+        var rng = new Random(11);
+        int checkedCalls = 0;
+        for (int trial = 0; trial < 3000; trial++)
+        {
+            var ta = rng.Next(2) == 0 ? Transpose.No : Transpose.Yes;
+            var tb = rng.Next(2) == 0 ? Transpose.No : Transpose.Yes;
+            int m = rng.Next(-1, 4), n = rng.Next(0, 4), k = rng.Next(0, 4);
+            int lda = rng.Next(0, 5), ldb = rng.Next(0, 5), ldc = rng.Next(0, 5);
+            int aLen = rng.Next(0, 14), bLen = rng.Next(0, 14), cLen = rng.Next(0, 14);
+            string? fault = m < 0 ? "m"
+                : Fault("A", ta == Transpose.No ? m : k, ta == Transpose.No ? k : m, aLen, lda)
+                ?? Fault("B", tb == Transpose.No ? k : n, tb == Transpose.No ? n : k, bLen, ldb)
+                ?? Fault("C", m, n, cLen, ldc);
+            void Call() => _blas.Sgemm(ta, tb, m, n, k, 1f, new float[aLen], lda, new float[bLen], ldb, 0f, new float[cLen], ldc);
+            if (fault is null) Assert.DoesNotThrow(Call, $"{ta}{tb} m={m} n={n} k={k} ld {lda}/{ldb}/{ldc} lengths {aLen}/{bLen}/{cLen}");
+            else if (fault == "m") Assert.Throws<ArgumentOutOfRangeException>(Call);
+            else
+            {
+                var ex = Assert.Throws<ArgumentException>(Call, $"{ta}{tb} m={m} n={n} k={k} ld {lda}/{ldb}/{ldc} lengths {aLen}/{bLen}/{cLen}");
+                Assert.That(ex!.Message, Does.Contain(fault));
+            }
+            checkedCalls++;
+        }
+        Assert.That(checkedCalls, Is.EqualTo(3000));
+
+        static string? Fault(string name, int rows, int cols, int length, int ld)
+            => ld < Math.Max(1, cols) ? $"Leading dimension of {name}"
+                : rows > 0 && cols > 0 && (rows - 1) * ld + cols > length ? $"{name} ({rows}×{cols}" : null;
+    }
+
     [TestCase(Transpose.No, Transpose.No), TestCase(Transpose.No, Transpose.Yes), TestCase(Transpose.Yes, Transpose.No), TestCase(Transpose.Yes, Transpose.Yes)]
     public void Sgemm_matches_MathNet_on_odd_shape(Transpose ta, Transpose tb)
     {

@@ -68,8 +68,9 @@ internal static class GemmDirect
     /// <summary>Up to this many multiply-adds (or with rows narrower than a vector) plain scalar loops win: no call has a fixed cost.</summary>
     internal const long ScalarMaxWork = 512;
 
-    // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides. Inlined into
+    // ManagedBlas.Sgemm, so a tiny product costs one call.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Scalar<T>(bool ta, bool tb, int m, int n, int k,
         T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         T beta, Span<T> c, int ldc)
