@@ -27,6 +27,8 @@ public abstract class GemmProviderTests
         (1, 1, 1), (1, 7, 1), (5, 3, 1), (17, 129, 33), (13, 31, 40), (12, 32, 16), (25, 65, 7),
         (100, 80, 397), (37, 333, 61), (130, 200, 150), (64, 700, 50), (3, 1000, 3), (1, 300, 300), (300, 1, 200),
         (20, 64, 40), (30, 1024, 50), (250, 96, 70), (6, 35, 20), (4, 20, 30), (3, 5, 7), (2, 50, 40), (3100, 40, 3), (16, 64, 20), (28, 96, 9), (210, 700, 45),
+        // One column of C (matrix-vector products): row counts and K around the 4-row and 16-wide steps.
+        (64, 1, 64), (37, 1, 1000), (1000, 1, 3), (5, 1, 2000), (67, 1, 129),
     ];
 
     [Test]
@@ -43,7 +45,7 @@ public abstract class GemmProviderTests
     public void Sgemm_applies_alpha_beta_and_leading_dimensions_larger_than_the_row()
     {
         int seed = 100;
-        foreach (var (m, n, k) in new[] { (17, 129, 33), (130, 200, 150), (40, 70, 500) })
+        foreach (var (m, n, k) in new[] { (17, 129, 33), (130, 200, 150), (40, 70, 500), (130, 1, 150), (45, 1, 77) })
             foreach (var ta in Both)
                 foreach (var tb in Both)
                 {
@@ -68,6 +70,9 @@ public abstract class GemmProviderTests
                 // Few tiles over a long K: the threads split K and add their partial products.
                 CheckSgemm(Transpose.No, Transpose.Yes, 20, 75, 1600, 1f, 0f, 0, 37 + threads);
                 CheckSgemm(Transpose.Yes, Transpose.No, 9, 40, 6000, -0.5f, 0.25f, 3, 47 + threads);
+                // Matrix-vector products large enough to share between threads.
+                CheckSgemm(Transpose.No, Transpose.No, 2100, 1, 1100, 1f, 0f, 0, 57 + threads);
+                CheckSgemm(Transpose.Yes, Transpose.Yes, 1500, 1, 1500, 0.5f, -1f, 2, 67 + threads);
             }
         }
         finally

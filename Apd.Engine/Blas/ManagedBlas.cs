@@ -1,6 +1,7 @@
 // The default IBlas: pure managed, no native library. SGEMM runs the packed-panel kernel
 // (SgemmPacked: AVX-512, AVX2+FMA or Vector128 micro-kernels) above a small size and the
-// unpacked direct loops below it; multi-threaded only when the work pays for waking a thread.
+// unpacked direct loops below it; a single column of C (n = 1) is a matrix-vector product (Sgemv);
+// multi-threaded only when the work pays for waking a thread.
 // DGEMM (gradient checks) uses the direct loops for every size.
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
@@ -77,7 +78,13 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
     {
         if (m == 0 || n == 0) return;
-        if (k == 0 || alpha == 0f || work <= DirectMaxWork || !SgemmPacked.IsAccelerated)
+        bool accelerated = SgemmPacked.IsAccelerated && k > 0 && alpha != 0f;
+        if (n == 1 && accelerated)
+        {
+            SgemvPath(transA == Transpose.Yes, transB == Transpose.Yes, m, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+            return;
+        }
+        if (!accelerated || work <= DirectMaxWork)
         {
             GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
@@ -121,6 +128,34 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         finally
         {
             _workspaces.Add(ws);
+        }
+    }
+
+    // One column of C: a matrix-vector product (Sgemv), threaded like the packed path.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SgemvPath(bool transA, bool transB, int m, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
+    {
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            if (_threads > 1 && work >= ParallelMinWork && Monitor.TryEnter(_teamLock))
+            {
+                try
+                {
+                    _team ??= new GemmThreadTeam(_threads);
+                    Sgemv.Run(transA, transB, m, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, _team);
+                }
+                finally
+                {
+                    Monitor.Exit(_teamLock);
+                }
+            }
+            else
+            {
+                Sgemv.Run(transA, transB, m, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, null);
+            }
         }
     }
 

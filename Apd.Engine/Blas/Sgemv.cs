@@ -1,0 +1,202 @@
+// SGEMM with one column of C (n = 1) is a matrix-vector product, bound by reading A once: the packed
+// kernel would pad the single column to a 32-wide panel and transpose all of A first. Here each element
+// of C is a dot product of a row of A with b (A stored untransposed), or C is a sum of rows of A scaled by
+// b (A stored transposed, so its rows are C's length). Rows, or columns, are shared between the threads.
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Apd.Engine.Blas;
+
+internal static unsafe class Sgemv
+{
+    /// <summary>
+    /// C[i·ldc] = alpha·Σ_p op(A)[i,p]·op(B)[p,0] + beta·C[i·ldc] for i &lt; m. Caller has validated the arguments,
+    /// handled m = 0 and k = 0 / alpha = 0, and pinned the operands.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(bool transA, bool transB, int m, int k, float alpha, float* a, nint lda, float* b, nint ldb,
+        float beta, float* c, nint ldc, GemmThreadTeam? team)
+    {
+        // b as a contiguous vector: B stored transposed is the row 1×k; stored untransposed it is a column k×1,
+        // strided by ldb unless ldb = 1.
+        float[]? rented = null;
+        float* x = b;
+        if (!transB && ldb != 1 && k > 1)
+        {
+            rented = ArrayPool<float>.Shared.Rent(k);
+            for (int p = 0; p < k; p++) rented[p] = b[p * ldb];
+        }
+        try
+        {
+            fixed (float* gathered = rented)
+            {
+                if (rented is not null) x = gathered;
+                float* xv = x;
+                int parts = team?.Size ?? 1;
+                if (parts == 1) Part(0, 1, transA, m, k, alpha, a, lda, xv, beta, c, ldc);
+                else team!.Run(parts, (part, _) => Part(part, parts, transA, m, k, alpha, a, lda, xv, beta, c, ldc));
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    // Rows [i0, i1) of C, i0 and i1 on 16-element boundaries so threads never write the same cache line
+    // when ldc = 1.
+    private static void Part(int part, int parts, bool transA, int m, int k, float alpha, float* a, nint lda, float* x,
+        float beta, float* c, nint ldc)
+    {
+        int blocks = (m + 15) / 16;
+        int i0 = Math.Min(m, (int)((long)blocks * part / parts) * 16), i1 = Math.Min(m, (int)((long)blocks * (part + 1) / parts) * 16);
+        if (i0 >= i1) return;
+        if (!transA) DotRows(i0, i1, k, alpha, a, lda, x, beta, c, ldc);
+        else SumRows(i0, i1, k, alpha, a, lda, x, beta, c, ldc);
+    }
+
+    // A stored m×k: C[i] = alpha·dot(A row i, x) + beta·C[i], four rows at a time so each load of x feeds four FMAs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotRows(int i0, int i1, int k, float alpha, float* a, nint lda, float* x, float beta, float* c, nint ldc)
+    {
+        int i = i0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 4 <= i1; i += 4)
+            {
+                float* r0 = a + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
+                Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                int p = 0;
+                for (; p + 16 <= k; p += 16)
+                {
+                    var xv = Vector512.Load(x + p);
+                    s0 = Vector512.FusedMultiplyAdd(Vector512.Load(r0 + p), xv, s0);
+                    s1 = Vector512.FusedMultiplyAdd(Vector512.Load(r1 + p), xv, s1);
+                    s2 = Vector512.FusedMultiplyAdd(Vector512.Load(r2 + p), xv, s2);
+                    s3 = Vector512.FusedMultiplyAdd(Vector512.Load(r3 + p), xv, s3);
+                }
+                var sums = Sum4(s0.GetLower() + s0.GetUpper(), s1.GetLower() + s1.GetUpper(), s2.GetLower() + s2.GetUpper(), s3.GetLower() + s3.GetUpper());
+                float d0 = sums[0], d1 = sums[1], d2 = sums[2], d3 = sums[3];
+                for (; p < k; p++)
+                {
+                    d0 += r0[p] * x[p];
+                    d1 += r1[p] * x[p];
+                    d2 += r2[p] * x[p];
+                    d3 += r3[p] * x[p];
+                }
+                Store(c + i * ldc, alpha * d0, beta);
+                Store(c + (i + 1) * ldc, alpha * d1, beta);
+                Store(c + (i + 2) * ldc, alpha * d2, beta);
+                Store(c + (i + 3) * ldc, alpha * d3, beta);
+            }
+        }
+        if (Avx.IsSupported && Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 4 <= i1; i += 4)
+            {
+                float* r0 = a + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                int p = 0;
+                for (; p + 8 <= k; p += 8)
+                {
+                    var xv = Vector256.Load(x + p);
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + p), xv, s0);
+                    s1 = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + p), xv, s1);
+                    s2 = Vector256.FusedMultiplyAdd(Vector256.Load(r2 + p), xv, s2);
+                    s3 = Vector256.FusedMultiplyAdd(Vector256.Load(r3 + p), xv, s3);
+                }
+                var sums = Sum4(s0, s1, s2, s3);
+                float d0 = sums[0], d1 = sums[1], d2 = sums[2], d3 = sums[3];
+                for (; p < k; p++)
+                {
+                    d0 += r0[p] * x[p];
+                    d1 += r1[p] * x[p];
+                    d2 += r2[p] * x[p];
+                    d3 += r3[p] * x[p];
+                }
+                Store(c + i * ldc, alpha * d0, beta);
+                Store(c + (i + 1) * ldc, alpha * d1, beta);
+                Store(c + (i + 2) * ldc, alpha * d2, beta);
+                Store(c + (i + 3) * ldc, alpha * d3, beta);
+            }
+        }
+        var xs = new ReadOnlySpan<float>(x, k);
+        for (; i < i1; i++)
+            Store(c + i * ldc, alpha * TensorPrimitives.Dot(new ReadOnlySpan<float>(a + i * lda, k), xs), beta);
+    }
+
+    // A stored k×m: C[i0..i1) = alpha·Σ_p x[p]·A[p, i0..i1) + beta·C. Four rows of A at a time are added into
+    // a contiguous accumulator (each row read once, left to right; the accumulator stays in L1/L2).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumRows(int i0, int i1, int k, float alpha, float* a, nint lda, float* x, float beta, float* c, nint ldc)
+    {
+        int len = i1 - i0;
+        // The accumulator: on the stack when short (no pool round trip for small products).
+        float[]? acc = len > 2048 ? ArrayPool<float>.Shared.Rent(len) : null;
+        float* onStack = stackalloc float[acc is null ? len : 0];
+        try
+        {
+            fixed (float* pooled = acc)
+            {
+                float* y = acc is null ? onStack : pooled;
+                new Span<float>(y, len).Clear();
+                int p = 0;
+                for (; p + 4 <= k; p += 4)
+                {
+                    float* r0 = a + p * lda + i0, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
+                    float x0 = x[p], x1 = x[p + 1], x2 = x[p + 2], x3 = x[p + 3];
+                    int j = 0;
+                    if (Vector512.IsHardwareAccelerated)
+                    {
+                        var v0 = Vector512.Create(x0); var v1 = Vector512.Create(x1);
+                        var v2 = Vector512.Create(x2); var v3 = Vector512.Create(x3);
+                        for (; j + 16 <= len; j += 16)
+                        {
+                            // Two independent pairs, then one add into y: y's chain from one group of rows to the
+                            // next is a single add, not four FMAs.
+                            var s01 = Vector512.FusedMultiplyAdd(Vector512.Load(r1 + j), v1, Vector512.Load(r0 + j) * v0);
+                            var s23 = Vector512.FusedMultiplyAdd(Vector512.Load(r3 + j), v3, Vector512.Load(r2 + j) * v2);
+                            (Vector512.Load(y + j) + (s01 + s23)).Store(y + j);
+                        }
+                    }
+                    else if (Vector256.IsHardwareAccelerated)
+                    {
+                        var v0 = Vector256.Create(x0); var v1 = Vector256.Create(x1);
+                        var v2 = Vector256.Create(x2); var v3 = Vector256.Create(x3);
+                        for (; j + 8 <= len; j += 8)
+                        {
+                            var s01 = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + j), v1, Vector256.Load(r0 + j) * v0);
+                            var s23 = Vector256.FusedMultiplyAdd(Vector256.Load(r3 + j), v3, Vector256.Load(r2 + j) * v2);
+                            (Vector256.Load(y + j) + (s01 + s23)).Store(y + j);
+                        }
+                    }
+                    for (; j < len; j++) y[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
+                }
+                var ys = new Span<float>(y, len);
+                for (; p < k; p++)
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(a + p * lda + i0, len), x[p], ys, ys);
+                if (ldc == 1 && beta == 0f) TensorPrimitives.Multiply(ys, alpha, new Span<float>(c + i0, len));
+                else for (int j = 0; j < len; j++) Store(c + (i0 + j) * ldc, alpha * y[j], beta);
+            }
+        }
+        finally
+        {
+            if (acc is not null) ArrayPool<float>.Shared.Return(acc);
+        }
+    }
+
+    // The four horizontal sums of s0..s3 in one vector, [Σs0, Σs1, Σs2, Σs3].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sum4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    {
+        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+        return h.GetLower() + h.GetUpper();
+    }
+
+    // beta = 0 never reads C.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* ci, float value, float beta) => *ci = beta == 0f ? value : value + beta * *ci;
+}
