@@ -77,7 +77,9 @@ internal sealed class GemmThreadTeam : IDisposable
         while (true)
         {
             long until = Stopwatch.GetTimestamp() + SpinTicks;
-            while (start.CurrentCount == 0 && Stopwatch.GetTimestamp() < until) Thread.SpinWait(64);
+            // Short pauses between looks: with 64 a back-to-back call waited ~2 µs longer for its worker
+            // (128³ on two threads: median 11.5–12.9 µs, against 10.2 with 8).
+            while (start.CurrentCount == 0 && Stopwatch.GetTimestamp() < until) Thread.SpinWait(8);
             start.Wait();
             if (_disposed) return;
             // A late wake-up may find the job finished (or the next one running): claiming parts is safe either way.
