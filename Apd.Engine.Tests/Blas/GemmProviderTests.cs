@@ -29,6 +29,8 @@ public abstract class GemmProviderTests
         (20, 64, 40), (30, 1024, 50), (250, 96, 70), (6, 35, 20), (4, 20, 30), (3, 5, 7), (2, 50, 40), (3100, 40, 3), (16, 64, 20), (28, 96, 9), (210, 700, 45),
         // One column of C (matrix-vector products): row counts and K around the 4-row and 16-wide steps.
         (64, 1, 64), (37, 1, 1000), (1000, 1, 3), (5, 1, 2000), (67, 1, 129),
+        // One row of C, and narrow C (2 ≤ n < 16): dot products over contiguous copies.
+        (1, 100, 300), (1, 37, 64), (1000, 2, 40), (10, 10, 1000), (7, 5, 300), (33, 15, 17), (5, 4, 9), (300, 3, 2),
     ];
 
     [Test]
@@ -45,7 +47,7 @@ public abstract class GemmProviderTests
     public void Sgemm_applies_alpha_beta_and_leading_dimensions_larger_than_the_row()
     {
         int seed = 100;
-        foreach (var (m, n, k) in new[] { (17, 129, 33), (130, 200, 150), (40, 70, 500), (130, 1, 150), (45, 1, 77) })
+        foreach (var (m, n, k) in new[] { (17, 129, 33), (130, 200, 150), (40, 70, 500), (130, 1, 150), (45, 1, 77), (1, 90, 70), (60, 6, 90) })
             foreach (var ta in Both)
                 foreach (var tb in Both)
                 {
@@ -73,6 +75,7 @@ public abstract class GemmProviderTests
                 // Matrix-vector products large enough to share between threads.
                 CheckSgemm(Transpose.No, Transpose.No, 2100, 1, 1100, 1f, 0f, 0, 57 + threads);
                 CheckSgemm(Transpose.Yes, Transpose.Yes, 1500, 1, 1500, 0.5f, -1f, 2, 67 + threads);
+                CheckSgemm(Transpose.Yes, Transpose.No, 1000, 7, 400, 1f, 0.5f, 1, 77 + threads);
             }
         }
         finally

@@ -1,7 +1,8 @@
 // The default IBlas: pure managed, no native library. SGEMM runs the packed-panel kernel
 // (SgemmPacked: AVX-512, AVX2+FMA or Vector128 micro-kernels) above a small size and the
-// unpacked direct loops below it; a single column of C (n = 1) is a matrix-vector product (Sgemv);
-// multi-threaded only when the work pays for waking a thread.
+// unpacked direct loops below it; a single column or row of C is a matrix-vector product (Sgemv), and a C
+// narrower than half a panel is built from dot products (GemmNarrow); multi-threaded only when the work
+// pays for waking a thread.
 // DGEMM (gradient checks) uses the direct loops for every size.
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
@@ -84,6 +85,18 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             SgemvPath(transA == Transpose.Yes, transB == Transpose.Yes, m, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
             return;
         }
+        if (m == 1 && accelerated)
+        {
+            // One row of C: its transpose is a matrix-vector product, C^T = op(B)^T·op(A)^T, with op(B)^T
+            // stored as B (untransposed when B is stored transposed) and op(A)^T the row of A.
+            SgemvPath(transB == Transpose.No, transA == Transpose.No, n, k, alpha, b, ldb, a, lda, beta, c, 1, work);
+            return;
+        }
+        if (accelerated && GemmNarrow.Takes(n) && work > DirectMaxWork)
+        {
+            NarrowPath(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+            return;
+        }
         if (!accelerated || work <= DirectMaxWork)
         {
             GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -155,6 +168,34 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             else
             {
                 Sgemv.Run(transA, transB, m, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, null);
+            }
+        }
+    }
+
+    // A narrow C (GemmNarrow): dot products, threaded like the packed path.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NarrowPath(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
+    {
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            if (_threads > 1 && work >= ParallelMinWork && m >= 2 * _threads && Monitor.TryEnter(_teamLock))
+            {
+                try
+                {
+                    _team ??= new GemmThreadTeam(_threads);
+                    GemmNarrow.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, _team);
+                }
+                finally
+                {
+                    Monitor.Exit(_teamLock);
+                }
+            }
+            else
+            {
+                GemmNarrow.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, null);
             }
         }
     }

@@ -411,7 +411,7 @@ internal static unsafe class SgemmPacked
     // dst[p·dstStride + r] = scale·src[r·ld + p] for r < rows, p < kc: a rows×kc block turned k-major,
     // 8×8 blocks with AVX shuffles, then 4×4 blocks with SSE, scalar for what is left.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose(float* src, nint ld, int rows, int kc, float scale, float* dst, int dstStride)
+    internal static void Transpose(float* src, nint ld, int rows, int kc, float scale, float* dst, int dstStride)
     {
         int r = 0;
         if (Avx.IsSupported)
