@@ -337,9 +337,21 @@ internal static unsafe class SgemmPacked
                 for (; r < rows; r++) d[r] = alpha * src[r];
             }
         }
-        if (rows < mr)
-            for (int p = 0; p < kc; p++)
-                for (int r = rows; r < mr; r++) dst[p * mr + r] = 0f;
+        if (rows < mr) ZeroRows(dst, rows, mr, kc);
+    }
+
+    // Rows [rows, mr) of a packed A panel set to zero (a last tile shorter than MR). The 8-row tile of AVX-512
+    // (mr = 12) clears its four padding floats per k with one store.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ZeroRows(float* dst, int rows, int mr, int kc)
+    {
+        if (mr - rows == 4 && Vector128.IsHardwareAccelerated)
+        {
+            for (int p = 0; p < kc; p++) Vector128<float>.Zero.Store(dst + p * mr + rows);
+            return;
+        }
+        for (int p = 0; p < kc; p++)
+            for (int r = rows; r < mr; r++) dst[p * mr + r] = 0f;
     }
 
     // Untransposed B, a whole block of nCols columns: row p of the block is read once, left to right, and
