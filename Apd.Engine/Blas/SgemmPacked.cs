@@ -271,6 +271,19 @@ internal static unsafe class SgemmPacked
                                 else SgemmMicroKernels.Kernel8x32(kc, aPanel, bPanel, ldb, target, ldt, tileBeta);
                                 if (!exact) MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
                             }
+                            else if (Best == Isa.Avx512 && cols <= 16)
+                            {
+                                // A last panel of at most 16 columns: half the 12×32 kernel's work, none of it on padding.
+                                if (rows == mr && cols == 16)
+                                {
+                                    SgemmMicroKernels.Kernel12x16(kc, aPanel, bPanel, ldb, cTile, pr.Ldc, beta);
+                                }
+                                else
+                                {
+                                    SgemmMicroKernels.Kernel12x16(kc, aPanel, bPanel, ldb, edge, nr, 0f);
+                                    MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
+                                }
+                            }
                             else
                             {
                                 MicroKernel(kc, aPanel, bPanel, ldb, edge, nr, 0f);
