@@ -31,6 +31,7 @@ public abstract class GemmProviderTests
         (64, 1, 64), (37, 1, 1000), (1000, 1, 3), (5, 1, 2000), (67, 1, 129),
         // One row of C, and narrow C (2 ≤ n < 16): dot products over contiguous copies.
         (1, 100, 300), (1, 37, 64), (1000, 2, 40), (10, 10, 1000), (7, 5, 300), (33, 15, 17), (5, 4, 9), (300, 3, 2),
+        (64, 15, 300), (100, 12, 40), (53, 9, 70), (40, 13, 3),
     ];
 
     [Test]
@@ -47,7 +48,7 @@ public abstract class GemmProviderTests
     public void Sgemm_applies_alpha_beta_and_leading_dimensions_larger_than_the_row()
     {
         int seed = 100;
-        foreach (var (m, n, k) in new[] { (17, 129, 33), (130, 200, 150), (40, 70, 500), (130, 1, 150), (45, 1, 77), (1, 90, 70), (60, 6, 90) })
+        foreach (var (m, n, k) in new[] { (17, 129, 33), (130, 200, 150), (40, 70, 500), (130, 1, 150), (45, 1, 77), (1, 90, 70), (60, 6, 90), (70, 11, 45), (100, 45, 20) })
             foreach (var ta in Both)
                 foreach (var tb in Both)
                 {

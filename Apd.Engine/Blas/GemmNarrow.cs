@@ -12,8 +12,12 @@ namespace Apd.Engine.Blas;
 
 internal static unsafe class GemmNarrow
 {
-    /// <summary>Whether this path takes a product with n columns: narrower than half a micro-kernel panel.</summary>
-    public static bool Takes(int n) => n >= 2 && n < SgemmPacked.NR / 2;
+    /// <summary>
+    /// Whether this path takes the product: C narrower than a quarter of a micro-kernel panel, or narrower than
+    /// half a panel with few rows (packing would cost more than the 12×16 kernel saves) or A stored transposed.
+    /// </summary>
+    public static bool Takes(int m, int n, bool transA)
+        => n >= 2 && (n < SgemmPacked.NR / 4 || n < SgemmPacked.NR / 2 && (transA || m < 48));
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C. Caller has validated, handled m, n, k = 0 and alpha = 0, and pinned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -27,13 +31,24 @@ internal static unsafe class GemmNarrow
             if (!transB)
             {
                 bCopy = ArrayPool<float>.Shared.Rent(n * k);
-                fixed (float* dst = bCopy) SgemmPacked.Transpose(b, ldb, k, n, 1f, dst, k);
+                fixed (float* dst = bCopy) CopyColumns(b, ldb, k, n, dst);
+            }
+            // A stored transposed: its rows hold 16 rows of C side by side, so blocks of 16 rows are computed
+            // from A in place (Tall); only the last m mod 16 rows are copied out as rows of length k.
+            int tall = transA && Vector512.IsHardwareAccelerated ? m / 16 * 16 : 0;
+            if (tall > 0)
+            {
+                Tall(transB, tall, n, k, alpha, a, lda, b, ldb, beta, c, ldc, team);
+                if (tall == m) return;
+                a += tall;
+                c += tall * ldc;
+                m -= tall;
             }
             // Rows of op(A) of length k: A stored transposed is copied out row by row of its storage.
             if (transA)
             {
                 aCopy = ArrayPool<float>.Shared.Rent(m * k);
-                fixed (float* dst = aCopy) SgemmPacked.Transpose(a, lda, k, m, 1f, dst, k);
+                fixed (float* dst = aCopy) CopyColumns(a, lda, k, m, dst);
             }
             fixed (float* bc = bCopy)
             fixed (float* ac = aCopy)
@@ -56,6 +71,111 @@ internal static unsafe class GemmNarrow
         {
             if (bCopy is not null) ArrayPool<float>.Shared.Return(bCopy);
             if (aCopy is not null) ArrayPool<float>.Shared.Return(aCopy);
+        }
+    }
+
+    // Blocks of 16 rows of C with A stored transposed (k×m): per k one load of A's 16 values and a broadcast of
+    // each of eight values of op(B)'s row, eight accumulators (one per column of C). op(B) is first copied
+    // into groups of eight columns, k-major and zero-padded, so a block needs no edge cases. m is a multiple of 16.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tall(bool transB, int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
+        float beta, float* c, nint ldc, GemmThreadTeam? team)
+    {
+        int groups = (n + 7) / 8;
+        float[] padded = ArrayPool<float>.Shared.Rent(groups * k * 8);
+        try
+        {
+            fixed (float* bp = padded)
+            {
+                new Span<float>(bp, groups * k * 8).Clear();
+                for (int col = 0; col < n; col++)
+                {
+                    // Column col of op(B) goes to slot col mod 8 of group col / 8.
+                    float* d = bp + (nint)(col >> 3) * k * 8 + (col & 7);
+                    float* src = transB ? b + col * ldb : b + col;
+                    nint step = transB ? 1 : ldb;
+                    for (int p = 0; p < k; p++, d += 8, src += step) *d = *src;
+                }
+                float* bpv = bp;
+                int blocks = m / 16;
+                int parts = team is null ? 1 : Math.Min(team.Size, blocks);
+                if (parts == 1) TallBlocks(0, blocks, n, groups, k, alpha, a, lda, bpv, beta, c, ldc);
+                else
+                    team!.Run(parts, (part, _) =>
+                        TallBlocks(blocks * part / parts, blocks * (part + 1) / parts, n, groups, k, alpha, a, lda, bpv, beta, c, ldc));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TallBlocks(int block0, int block1, int n, int groups, int k, float alpha, float* a, nint lda, float* bp,
+        float beta, float* c, nint ldc)
+    {
+        float* t = stackalloc float[16 * 8];
+        for (int blk = block0; blk < block1; blk++)
+        {
+            int i = blk * 16;
+            for (int g = 0; g < groups; g++)
+            {
+                Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
+                float* bg = bp + (nint)g * k * 8;
+                float* ap = a + i;
+                for (int p = 0; p < k; p++)
+                {
+                    var av = Vector512.Load(ap);
+                    s0 = Vector512.FusedMultiplyAdd(av, Vector512.Create(bg[0]), s0);
+                    s1 = Vector512.FusedMultiplyAdd(av, Vector512.Create(bg[1]), s1);
+                    s2 = Vector512.FusedMultiplyAdd(av, Vector512.Create(bg[2]), s2);
+                    s3 = Vector512.FusedMultiplyAdd(av, Vector512.Create(bg[3]), s3);
+                    s4 = Vector512.FusedMultiplyAdd(av, Vector512.Create(bg[4]), s4);
+                    s5 = Vector512.FusedMultiplyAdd(av, Vector512.Create(bg[5]), s5);
+                    s6 = Vector512.FusedMultiplyAdd(av, Vector512.Create(bg[6]), s6);
+                    s7 = Vector512.FusedMultiplyAdd(av, Vector512.Create(bg[7]), s7);
+                    ap += lda;
+                    bg += 8;
+                }
+                // t[j·16 + r] = C[i + r, g·8 + j]
+                s0.Store(t); s1.Store(t + 16); s2.Store(t + 32); s3.Store(t + 48);
+                s4.Store(t + 64); s5.Store(t + 80); s6.Store(t + 96); s7.Store(t + 112);
+                int cols = Math.Min(8, n - g * 8);
+                for (int r = 0; r < 16; r++)
+                {
+                    float* cr = c + (i + r) * ldc + g * 8;
+                    for (int j = 0; j < cols; j++) Store(cr + j, alpha * t[j * 16 + r], beta);
+                }
+            }
+        }
+    }
+
+    // dst[j·rows + r] = src[r·ld + j] for j < cols: the columns of a rows×cols block as rows. With 8 or more
+    // columns the SIMD transpose; with fewer, one strided pass per column (the transpose would fall back to
+    // its scalar loop with a multiply per element).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyColumns(float* src, nint ld, int rows, int cols, float* dst)
+    {
+        if (cols >= 8)
+        {
+            SgemmPacked.Transpose(src, ld, rows, cols, 1f, dst, rows);
+            return;
+        }
+        for (int j = 0; j < cols; j++)
+        {
+            float* s = src + j;
+            float* d = dst + (nint)j * rows;
+            int r = 0;
+            for (; r + 4 <= rows; r += 4, s += 4 * ld)
+            {
+                d[r] = s[0];
+                d[r + 1] = s[ld];
+                d[r + 2] = s[2 * ld];
+                d[r + 3] = s[3 * ld];
+            }
+            for (; r < rows; r++, s += ld) d[r] = *s;
         }
     }
 

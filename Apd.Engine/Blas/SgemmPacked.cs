@@ -317,6 +317,23 @@ internal static unsafe class SgemmPacked
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(float* tile, int ldt, int rows, int cols, float* c, nint ldc, float beta)
     {
+        if (Avx512F.IsSupported && ldt % 16 == 0)
+        {
+            // Sixteen columns per masked store (the tile buffer is whole vectors; C is touched only in its columns).
+            var b = Vector512.Create(beta);
+            for (int c0 = 0; c0 < cols; c0 += 16)
+            {
+                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - c0)).AsSingle();
+                for (int r = 0; r < rows; r++)
+                {
+                    float* dst = c + r * ldc + c0;
+                    var v = Vector512.Load(tile + r * ldt + c0);
+                    if (beta != 0f) v = Vector512.FusedMultiplyAdd(b, Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero), v);
+                    Avx512F.MaskStore(dst, mask, v);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             float* src = tile + r * ldt;
@@ -416,6 +433,19 @@ internal static unsafe class SgemmPacked
     private static void PackB(in Problem pr, int p0, int kc, int col0, int cols, float* dst)
     {
         int nr = NR;
+        if (!pr.TransB && nr == 32 && Avx512F.IsSupported)
+        {
+            // Two masked loads per row: the row's `cols` values, zeros beyond (no call per row, no second pass).
+            var m0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols)).AsSingle();
+            var m1 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols - 16)).AsSingle();
+            float* src = pr.B + p0 * pr.Ldb + col0;
+            for (int p = 0; p < kc; p++, src += pr.Ldb)
+            {
+                Avx512F.MaskLoad(src, m0, Vector512<float>.Zero).Store(dst + p * 32);
+                Avx512F.MaskLoad(src + 16, m1, Vector512<float>.Zero).Store(dst + p * 32 + 16);
+            }
+            return;
+        }
         if (!pr.TransB)
         {
             for (int p = 0; p < kc; p++)
