@@ -55,6 +55,7 @@ public abstract class GemmProviderTests
                     CheckSgemm(ta, tb, m, n, k, alpha: -0.75f, beta: 0.5f, pad: 3, seed++);
                     CheckSgemm(ta, tb, m, n, k, alpha: 2f, beta: 1f, pad: 5, seed++);
                     CheckSgemm(ta, tb, m, n, k, alpha: 1.5f, beta: 0f, pad: 1, seed++);
+                    CheckSgemm(ta, tb, m, n, k, alpha: 1f, beta: 0.5f, pad: 2, seed++);
                 }
     }
 
