@@ -1,5 +1,33 @@
 # Writes Apd.Engine/Blas/SgemmMicroKernels.cs: the SGEMM micro-kernels from two templates (A packed, A read in place).
 # Run: python3 tools/gen-sgemm-microkernels.py
+def store_tile(L, vec, mr, nv, width, fma):
+    # C tile ← accumulators + beta·C (beta = 0 never reads C), shared by both templates; closes the method.
+    L.append("        float* cr = c;")
+    L.append("        if (beta == 0f)")
+    L.append("        {")
+    for r in range(mr):
+        for v in range(nv):
+            L.append(f"            {vec}.Store(c{r}_{v}, cr + {v*width});")
+        if r < mr-1: L.append("            cr += ldc;")
+    L.append("        }")
+    L.append("        else if (beta == 1f)")
+    L.append("        {")
+    for r in range(mr):
+        for v in range(nv):
+            L.append(f"            {vec}.Store(c{r}_{v} + {vec}.Load(cr + {v*width}), cr + {v*width});")
+        if r < mr-1: L.append("            cr += ldc;")
+    L.append("        }")
+    L.append("        else")
+    L.append("        {")
+    L.append(f"            var bv = {vec}.Create(beta);")
+    for r in range(mr):
+        for v in range(nv):
+            L.append(f"            {vec}.Store({fma('bv', f'{vec}.Load(cr + {v*width})', f'c{r}_{v}')}, cr + {v*width});")
+        if r < mr-1: L.append("            cr += ldc;")
+    L.append("        }")
+    L.append("    }")
+
+
 def kernel(name, vec, mr, nv, width, fma, astride=None):
     astride = astride or mr
     L=[]
@@ -29,30 +57,7 @@ def kernel(name, vec, mr, nv, width, fma, astride=None):
     L.append(f"            a += {astride};")
     L.append("            b += ldb;")
     L.append("        }")
-    L.append("        float* cr = c;")
-    L.append("        if (beta == 0f)")
-    L.append("        {")
-    for r in range(mr):
-        for v in range(nv):
-            L.append(f"            {vec}.Store(c{r}_{v}, cr + {v*width});")
-        if r < mr-1: L.append("            cr += ldc;")
-    L.append("        }")
-    L.append("        else if (beta == 1f)")
-    L.append("        {")
-    for r in range(mr):
-        for v in range(nv):
-            L.append(f"            {vec}.Store(c{r}_{v} + {vec}.Load(cr + {v*width}), cr + {v*width});")
-        if r < mr-1: L.append("            cr += ldc;")
-    L.append("        }")
-    L.append("        else")
-    L.append("        {")
-    L.append(f"            var bv = {vec}.Create(beta);")
-    for r in range(mr):
-        for v in range(nv):
-            L.append(f"            {vec}.Store({fma('bv', f'{vec}.Load(cr + {v*width})', f'c{r}_{v}')}, cr + {v*width});")
-        if r < mr-1: L.append("            cr += ldc;")
-    L.append("        }")
-    L.append("    }")
+    store_tile(L, vec, mr, nv, width, fma)
     return "\n".join(L)
 
 
@@ -83,30 +88,7 @@ def kernel_rows(name, mr, nv, width):
     L.append("            ar0++; ar4++; ar8++;")
     L.append("            b += ldb;")
     L.append("        }")
-    L.append("        float* cr = c;")
-    L.append("        if (beta == 0f)")
-    L.append("        {")
-    for r in range(mr):
-        for v in range(nv):
-            L.append(f"            {vec}.Store(c{r}_{v}, cr + {v*width});")
-        if r < mr-1: L.append("            cr += ldc;")
-    L.append("        }")
-    L.append("        else if (beta == 1f)")
-    L.append("        {")
-    for r in range(mr):
-        for v in range(nv):
-            L.append(f"            {vec}.Store(c{r}_{v} + {vec}.Load(cr + {v*width}), cr + {v*width});")
-        if r < mr-1: L.append("            cr += ldc;")
-    L.append("        }")
-    L.append("        else")
-    L.append("        {")
-    L.append(f"            var bv = {vec}.Create(beta);")
-    for r in range(mr):
-        for v in range(nv):
-            L.append(f"            {vec}.Store(Vector512.FusedMultiplyAdd(bv, {vec}.Load(cr + {v*width}), c{r}_{v}), cr + {v*width});")
-        if r < mr-1: L.append("            cr += ldc;")
-    L.append("        }")
-    L.append("    }")
+    store_tile(L, vec, mr, nv, width, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})")
     return "\n".join(L)
 
 hdr = """// Register-blocked SGEMM micro-kernels: C[0:MR, 0:NR] ← beta·C + Σ_p a[p·MR + r]·b[p·ldb + j]: A is a packed
