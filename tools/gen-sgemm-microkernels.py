@@ -31,10 +31,12 @@ def store_tile(L, vec, mr, nv, width, fma):
 def kernel(name, vec, mr, nv, width, fma, astride=None):
     astride = astride or mr
     L=[]
+    strided = astride == "lda"
     L.append(f"    // {mr}×{nv*width} tile with {vec}: {mr*nv} accumulators; per k one load of each B vector, {mr} broadcasts of A"
-             + (f" (the first {mr} rows of a {astride}-row A panel)." if astride != mr else "."))
+             + (" (A read in place where it is stored transposed: its row k holds the tile's rows side by side, lda apart)." if strided
+                else f" (the first {mr} rows of a {astride}-row A panel)." if astride != mr else "."))
     L.append(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    L.append(f"    public static void {name}(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)")
+    L.append(f"    public static void {name}(int kc, float* a, " + ("nint lda, " if strided else "") + "float* b, nint ldb, float* c, nint ldc, float beta)")
     L.append("    {")
     if vec != "Vector128":
         L.append("        // Start pulling the C tile into L1 now; it is needed only after the k loop.")
@@ -105,6 +107,8 @@ internal static unsafe class SgemmMicroKernels
 """
 out = hdr
 out += kernel("Kernel12x32", "Vector512", 12, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})") + "\n\n"
+out += kernel("Kernel12x32T", "Vector512", 12, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride="lda") + "\n\n"
+out += kernel("Kernel12x16T", "Vector512", 12, 1, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride="lda") + "\n\n"
 out += kernel("Kernel12x16", "Vector512", 12, 1, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})") + "\n\n"
 out += kernel_rows("Kernel12x32Rows", 12, 2, 16) + "\n\n"
 out += kernel_rows("Kernel12x16Rows", 12, 1, 16) + "\n\n"
