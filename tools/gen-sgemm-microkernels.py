@@ -75,7 +75,7 @@ def kernel_rows(name, mr, nv, width):
     L.append("    {")
     for r in range(mr):
         L.append("        " + " ".join(f"var c{r}_{v} = {vec}<float>.Zero;" for v in range(nv)))
-    L.append("        float* ar0 = a, ar4 = a + 4 * lda, ar8 = a + 8 * lda;")
+    L.append("        float* ar0 = a, ar4 = a + 4 * lda" + (", ar8 = a + 8 * lda;" if mr > 8 else ";"))
     L.append("        nint lda2 = 2 * lda, lda3 = 3 * lda;")
     L.append("        for (int p = 0; p < kc; p++)")
     L.append("        {")
@@ -87,7 +87,7 @@ def kernel_rows(name, mr, nv, width):
         L.append(f"            var a{r} = {vec}.Create({base}[{offs[r%4]}]);")
         for v in range(nv):
             L.append(f"            c{r}_{v} = Vector512.FusedMultiplyAdd(a{r}, b{v}, c{r}_{v});")
-    L.append("            ar0++; ar4++; ar8++;")
+    L.append("            ar0++; ar4++;" + (" ar8++;" if mr > 8 else ""))
     L.append("            b += ldb;")
     L.append("        }")
     store_tile(L, vec, mr, nv, width, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})")
@@ -112,6 +112,7 @@ out += kernel("Kernel12x16T", "Vector512", 12, 1, 16, lambda a,b,c: f"Vector512.
 out += kernel("Kernel12x16", "Vector512", 12, 1, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})") + "\n\n"
 out += kernel_rows("Kernel12x32Rows", 12, 2, 16) + "\n\n"
 out += kernel_rows("Kernel12x16Rows", 12, 1, 16) + "\n\n"
+out += kernel_rows("Kernel8x32Rows", 8, 2, 16) + "\n\n"
 out += kernel("Kernel8x32", "Vector512", 8, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride=12) + "\n\n"
 out += kernel("Kernel4x32", "Vector512", 4, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride=12) + "\n\n"
 out += kernel("Kernel6x16", "Vector256", 6, 2, 8, lambda a,b,c: f"Vector256.FusedMultiplyAdd({a}, {b}, {c})") + "\n\n"

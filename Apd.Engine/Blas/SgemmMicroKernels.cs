@@ -1020,6 +1020,135 @@ internal static unsafe class SgemmMicroKernels
         }
     }
 
+    // 8×32 tile with Vector512, A read in place: row r of the tile is a + r·lda (rows 0–3 from a, 4–7 from a + 4·lda,
+    // 8–11 from a + 8·lda, so the addresses need three bases and lda, 3·lda). For small products, where packing A costs
+    // more than the kernel saves by reading it packed (SgemmPacked.ReadsAInPlace).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel8x32Rows(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float beta)
+    {
+        var c0_0 = Vector512<float>.Zero; var c0_1 = Vector512<float>.Zero;
+        var c1_0 = Vector512<float>.Zero; var c1_1 = Vector512<float>.Zero;
+        var c2_0 = Vector512<float>.Zero; var c2_1 = Vector512<float>.Zero;
+        var c3_0 = Vector512<float>.Zero; var c3_1 = Vector512<float>.Zero;
+        var c4_0 = Vector512<float>.Zero; var c4_1 = Vector512<float>.Zero;
+        var c5_0 = Vector512<float>.Zero; var c5_1 = Vector512<float>.Zero;
+        var c6_0 = Vector512<float>.Zero; var c6_1 = Vector512<float>.Zero;
+        var c7_0 = Vector512<float>.Zero; var c7_1 = Vector512<float>.Zero;
+        float* ar0 = a, ar4 = a + 4 * lda;
+        nint lda2 = 2 * lda, lda3 = 3 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            var a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            var a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            var a3 = Vector512.Create(ar0[lda3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            var a4 = Vector512.Create(ar4[0]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            var a5 = Vector512.Create(ar4[lda]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            var a6 = Vector512.Create(ar4[lda2]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
+            var a7 = Vector512.Create(ar4[lda3]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1);
+            ar0++; ar4++;
+            b += ldb;
+        }
+        float* cr = c;
+        if (beta == 0f)
+        {
+            Vector512.Store(c0_0, cr + 0);
+            Vector512.Store(c0_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c1_0, cr + 0);
+            Vector512.Store(c1_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c2_0, cr + 0);
+            Vector512.Store(c2_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c3_0, cr + 0);
+            Vector512.Store(c3_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c4_0, cr + 0);
+            Vector512.Store(c4_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c5_0, cr + 0);
+            Vector512.Store(c5_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c6_0, cr + 0);
+            Vector512.Store(c6_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c7_0, cr + 0);
+            Vector512.Store(c7_1, cr + 16);
+        }
+        else if (beta == 1f)
+        {
+            Vector512.Store(c0_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c0_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c1_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c1_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c2_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c2_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c3_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c3_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c4_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c4_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c5_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c5_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c6_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c6_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c7_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c7_1 + Vector512.Load(cr + 16), cr + 16);
+        }
+        else
+        {
+            var bv = Vector512.Create(beta);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c0_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c0_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c1_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c1_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c2_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c2_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c3_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c3_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c4_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c4_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c5_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c5_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c6_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c6_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c7_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c7_1), cr + 16);
+        }
+    }
+
     // 8×32 tile with Vector512: 16 accumulators; per k one load of each B vector, 8 broadcasts of A (the first 8 rows of a 12-row A panel).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel8x32(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)

@@ -199,6 +199,7 @@ internal static unsafe class SgemmPacked
         int kcMax = Math.Min(KC, pr.K);
         int nbMax = Math.Min(NB, RoundUp(pr.N, nr));
         bool inPlace = ReadsBInPlace(pr.TransB, pr.M, pr.Ldb);
+        bool transA = pr.TransA;
         ws.Ensure(mb * kcMax, (inPlace ? nr : nbMax) * kcMax);
         float* edge = stackalloc float[mr * nr];
         for (int pc = 0; pc < pr.K; pc += KC)
@@ -215,7 +216,7 @@ internal static unsafe class SgemmPacked
                 // Full tiles of A are read in place by the AVX-512 kernels (ReadsAInPlace); the other tiles are packed.
                 bool rowsA = ReadsAInPlace(pr.TransA, pr.Alpha, pr.Lda);
                 for (int t = 0; t < mTiles; t++)
-                    if (!rowsA || TileRows(t) != mr)
+                    if (!rowsA || !InPlaceTile(t))
                         PackA(pr, ic + TileStart(t), TileRows(t), pc, kc, ws.A + (nint)t * mr * kc);
                 for (int jc = 0; jc < pr.N; jc += NB)
                 {
@@ -282,6 +283,20 @@ internal static unsafe class SgemmPacked
                                 }
                                 if (cols != nr) MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
                             }
+                            else if (rowsA && InPlaceTile(t))
+                            {
+                                // An 8-row tile, read in place.
+                                float* aRows = pr.A + (ic + TileStart(t)) * pr.Lda + pc;
+                                if (cols == nr)
+                                {
+                                    SgemmMicroKernels.Kernel8x32Rows(kc, aRows, pr.Lda, bPanel, ldb, cTile, pr.Ldc, beta);
+                                }
+                                else
+                                {
+                                    SgemmMicroKernels.Kernel8x32Rows(kc, aRows, pr.Lda, bPanel, ldb, edge, nr, 0f);
+                                    MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
+                                }
+                            }
                             else if (rows == mr && cols == nr)
                             {
                                 MicroKernel(kc, aPanel, bPanel, ldb, cTile, pr.Ldc, beta);
@@ -320,6 +335,8 @@ internal static unsafe class SgemmPacked
                 }
 
                 int TileStart(int t) => eightEight && t == mTiles - 1 ? (mTiles - 2) * mr + 8 : t * mr;
+                // With A read in place: full tiles, and 8-row tiles of an untransposed A.
+                bool InPlaceTile(int t) => TileRows(t) == mr || TileRows(t) == 8 && !transA;
                 int TileRows(int t) => eightEight && t >= mTiles - 2 ? 8 : Math.Min(mr, mRows - t * mr);
             }
         }
