@@ -32,6 +32,8 @@ public abstract class GemmProviderTests
         // One row of C, and narrow C (2 ≤ n < 16): dot products over contiguous copies.
         (1, 100, 300), (1, 37, 64), (1000, 2, 40), (10, 10, 1000), (7, 5, 300), (33, 15, 17), (5, 4, 9), (300, 3, 2),
         (64, 15, 300), (100, 12, 40), (53, 9, 70), (40, 13, 3),
+        // Leading dimension of A a multiple of 4 KiB (K = 1024): A packed, not read in place.
+        (40, 40, 1024),
     ];
 
     [Test]
