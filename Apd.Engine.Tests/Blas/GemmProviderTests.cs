@@ -101,6 +101,17 @@ public abstract class GemmProviderTests
         Assert.That(c, Is.All.EqualTo(20f));
         _blas.Sgemm(Transpose.No, Transpose.No, 6, 50, 0, 1f, a, 1, b, 50, 0.25f, c, 50);
         Assert.That(c, Is.All.EqualTo(5f));
+
+        // The same through the matrix-vector, narrow and in-place paths: C's NaN is never read when beta = 0.
+        foreach (var (m, n, k, ta) in new[] { (300, 1, 40, false), (1, 300, 40, false), (200, 5, 40, false), (64, 7, 40, true), (100, 40, 40, false) })
+        {
+            var big = new float[Math.Max(m, n) * k];
+            Array.Fill(big, 0.5f);
+            var cc = new float[m * n];
+            Array.Fill(cc, float.NaN);
+            _blas.Sgemm(ta ? Transpose.Yes : Transpose.No, Transpose.No, m, n, k, 1f, big, ta ? m : k, big, n, 0f, cc, n);
+            Assert.That(cc, Is.All.EqualTo(10f), $"{m}×{n}×{k} {(ta ? "TN" : "NN")}");
+        }
     }
 
     [Test]
