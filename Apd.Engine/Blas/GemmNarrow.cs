@@ -27,12 +27,6 @@ internal static unsafe class GemmNarrow
         float[]? bCopy = null, aCopy = null;
         try
         {
-            // Columns of op(B) as rows of length k: B stored transposed already holds them (stride ldb).
-            if (!transB)
-            {
-                bCopy = ArrayPool<float>.Shared.Rent(n * k);
-                fixed (float* dst = bCopy) CopyColumns(b, ldb, k, n, dst);
-            }
             // A stored transposed: its rows hold 16 rows of C side by side, so blocks of 16 rows are computed
             // from A in place (Tall); only the last m mod 16 rows are copied out as rows of length k.
             int tall = transA && Vector512.IsHardwareAccelerated ? m / 16 * 16 : 0;
@@ -43,6 +37,12 @@ internal static unsafe class GemmNarrow
                 a += tall;
                 c += tall * ldc;
                 m -= tall;
+            }
+            // Columns of op(B) as rows of length k: B stored transposed already holds them (stride ldb).
+            if (!transB)
+            {
+                bCopy = ArrayPool<float>.Shared.Rent(n * k);
+                fixed (float* dst = bCopy) CopyColumns(b, ldb, k, n, dst);
             }
             // Rows of op(A) of length k: A stored transposed is copied out row by row of its storage.
             if (transA)
@@ -87,14 +87,29 @@ internal static unsafe class GemmNarrow
         {
             fixed (float* bp = padded)
             {
-                new Span<float>(bp, groups * k * 8).Clear();
-                for (int col = 0; col < n; col++)
+                if (!transB && Avx512F.VL.IsSupported)
                 {
+                    // Row p of B holds op(B)'s row p: each group's eight values in one masked load (zeros past n).
+                    for (int g = 0; g < groups; g++)
+                    {
+                        var mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(n - g * 8)).AsSingle();
+                        float* src = b + g * 8;
+                        float* d = bp + (nint)g * k * 8;
+                        for (int p = 0; p < k; p++, src += ldb, d += 8)
+                            Avx512F.VL.MaskLoad(src, mask, Vector256<float>.Zero).Store(d);
+                    }
+                }
+                else
+                {
+                    new Span<float>(bp, groups * k * 8).Clear();
+                    for (int col = 0; col < n; col++)
+                    {
                     // Column col of op(B) goes to slot col mod 8 of group col / 8.
-                    float* d = bp + (nint)(col >> 3) * k * 8 + (col & 7);
-                    float* src = transB ? b + col * ldb : b + col;
-                    nint step = transB ? 1 : ldb;
-                    for (int p = 0; p < k; p++, d += 8, src += step) *d = *src;
+                        float* d = bp + (nint)(col >> 3) * k * 8 + (col & 7);
+                        float* src = transB ? b + col * ldb : b + col;
+                        nint step = transB ? 1 : ldb;
+                        for (int p = 0; p < k; p++, d += 8, src += step) *d = *src;
+                    }
                 }
                 float* bpv = bp;
                 int blocks = m / 16;
