@@ -34,6 +34,8 @@ public abstract class GemmProviderTests
         (64, 15, 300), (100, 12, 40), (53, 9, 70), (40, 13, 3),
         // Leading dimension of A a multiple of 4 KiB (K = 1024): A packed, not read in place.
         (40, 40, 1024),
+        // Narrow C of 8 to 16 columns with few rows: broadcasts of A against B's rows (blocks of 8, 4 and 1 rows).
+        (13, 9, 300), (47, 16, 20), (30, 8, 200),
     ];
 
     [Test]

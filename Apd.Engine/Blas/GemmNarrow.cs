@@ -38,6 +38,22 @@ internal static unsafe class GemmNarrow
                 c += tall * ldc;
                 m -= tall;
             }
+            // Neither stored transposed, 8 to 16 columns: rows of C from broadcasts of A against B's rows read in
+            // place (one masked load per row of B), no copy of either. Fewer columns would leave most of each
+            // vector empty while A is read one value at a time (1000×1000×2: 2.1× OpenBLAS by dot products, 1.05 so).
+            if (!transA && !transB && n >= 8 && n <= 16 && Avx512F.IsSupported)
+            {
+                int parts = team is null ? 1 : Math.Min(team.Size, (m + 7) / 8);
+                if (parts == 1) Broadcast(0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                else
+                    team!.Run(parts, (part, _) =>
+                    {
+                        int blocks = (m + 7) / 8;
+                        int i0 = Math.Min(m, blocks * part / parts * 8), i1 = Math.Min(m, blocks * (part + 1) / parts * 8);
+                        Broadcast(i0, i1, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                    });
+                return;
+            }
             // Columns of op(B) as rows of length k: B stored transposed already holds them (stride ldb).
             if (!transB)
             {
@@ -165,6 +181,90 @@ internal static unsafe class GemmNarrow
                 }
             }
         }
+    }
+
+    // Rows [i0, i1) of C = alpha·A·B + beta·C with A (m×k) and B (k×n, n ≤ 16) untransposed: eight rows at a time,
+    // one accumulator per row holding all n columns; per k one masked load of B's row and eight broadcasts of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Broadcast(int i0, int i1, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
+        float beta, float* c, nint ldc)
+    {
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        int i = i0;
+        for (; i + 8 <= i1; i += 8)
+        {
+            float* r0 = a + i * lda, r4 = r0 + 4 * lda;
+            nint l2 = 2 * lda, l3 = 3 * lda;
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += ldb)
+            {
+                var bv = Avx512F.MaskLoad(bp, mask, Vector512<float>.Zero);
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[p]), bv, s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[lda + p]), bv, s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[l2 + p]), bv, s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[l3 + p]), bv, s3);
+                s4 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[p]), bv, s4);
+                s5 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[lda + p]), bv, s5);
+                s6 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[l2 + p]), bv, s6);
+                s7 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[l3 + p]), bv, s7);
+            }
+            float* ci = c + i * ldc;
+            StoreRow(ci, s0, va, vb, beta, mask);
+            StoreRow(ci + ldc, s1, va, vb, beta, mask);
+            StoreRow(ci + 2 * ldc, s2, va, vb, beta, mask);
+            StoreRow(ci + 3 * ldc, s3, va, vb, beta, mask);
+            StoreRow(ci + 4 * ldc, s4, va, vb, beta, mask);
+            StoreRow(ci + 5 * ldc, s5, va, vb, beta, mask);
+            StoreRow(ci + 6 * ldc, s6, va, vb, beta, mask);
+            StoreRow(ci + 7 * ldc, s7, va, vb, beta, mask);
+        }
+        for (; i + 4 <= i1; i += 4)
+        {
+            float* r0 = a + i * lda;
+            nint l2 = 2 * lda, l3 = 3 * lda;
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            float* bp = b;
+            for (int p = 0; p < k; p++, bp += ldb)
+            {
+                var bv = Avx512F.MaskLoad(bp, mask, Vector512<float>.Zero);
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[p]), bv, s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[lda + p]), bv, s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[l2 + p]), bv, s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[l3 + p]), bv, s3);
+            }
+            float* ci = c + i * ldc;
+            StoreRow(ci, s0, va, vb, beta, mask);
+            StoreRow(ci + ldc, s1, va, vb, beta, mask);
+            StoreRow(ci + 2 * ldc, s2, va, vb, beta, mask);
+            StoreRow(ci + 3 * ldc, s3, va, vb, beta, mask);
+        }
+        for (; i < i1; i++)
+        {
+            float* ai = a + i * lda;
+            Vector512<float> s0 = default, s1 = default;
+            float* bp = b;
+            int p = 0;
+            for (; p + 2 <= k; p += 2, bp += 2 * ldb)
+            {
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(ai[p]), Avx512F.MaskLoad(bp, mask, Vector512<float>.Zero), s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Create(ai[p + 1]), Avx512F.MaskLoad(bp + ldb, mask, Vector512<float>.Zero), s1);
+            }
+            if (p < k) s0 = Vector512.FusedMultiplyAdd(Vector512.Create(ai[p]), Avx512F.MaskLoad(bp, mask, Vector512<float>.Zero), s0);
+            StoreRow(c + i * ldc, s0 + s1, va, vb, beta, mask);
+        }
+    }
+
+    // C's row ← alpha·s + beta·C's row, in the masked columns; beta = 0 never reads C.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* ci, Vector512<float> s, Vector512<float> va, Vector512<float> vb, float beta, Vector512<float> mask)
+    {
+        var v = s * va;
+        if (beta != 0f) v = Vector512.FusedMultiplyAdd(vb, Avx512F.MaskLoad(ci, mask, Vector512<float>.Zero), v);
+        Avx512F.MaskStore(ci, mask, v);
     }
 
     // dst[j·rows + r] = src[r·ld + j] for j < cols: the columns of a rows×cols block as rows. With 8 or more
