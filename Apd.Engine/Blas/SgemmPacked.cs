@@ -1,8 +1,10 @@
 // Packed-panel SGEMM (the BLIS loop nest), row-major, all four transposes, alpha/beta, leading dimensions.
-//   for each K-slice of KC, each block of MB rows: pack alpha·A into MR-row panels (k-major);
-//     for each block of NB columns: pack B into NR-column panels (k-major) when it is stored transposed,
-//     otherwise read B in place (its rows already hold NR contiguous values per k);
-//       for each MR-row panel of A (stays in L1), each NR panel of B (streams from L2): micro-kernel.
+//   for each K-slice of KC, each block of MB rows: pack alpha·A into MR-row panels (k-major), except the
+//     tiles the AVX-512 kernels read in place (alpha = 1, ReadsAInPlace);
+//     for each block of NB columns: pack B into NR-column panels (k-major) when it is stored transposed or
+//     has many rows to serve, otherwise read B in place (its rows already hold NR contiguous values per k);
+//       for each MR-row tile of A (stays in L1), each NR panel of B (streams from L2): micro-kernel, with
+//       shorter kernels (8 or 4 rows, 16 columns) and masked merges for the last rows and columns.
 // Threads each claim blocks of rows or of columns of C and run this nest on them.
 // The first K-slice applies beta (beta = 0 never reads C); later slices accumulate.
 // Hot methods are [AggressiveOptimization]: fully optimised at first call, so the first GEMMs of a process
