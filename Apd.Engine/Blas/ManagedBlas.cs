@@ -118,23 +118,14 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             fixed (float* pb = b)
             fixed (float* pc = c)
             {
-                bool parallel = _threads > 1 && work >= ParallelMinWork;
-                if (parallel && Monitor.TryEnter(_teamLock))
+                var team = TakeTeam(work >= ParallelMinWork);
+                try
                 {
-                    try
-                    {
-                        _team ??= new GemmThreadTeam(_threads);
-                        SgemmPacked.Gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, _team);
-                    }
-                    finally
-                    {
-                        Monitor.Exit(_teamLock);
-                    }
+                    SgemmPacked.Gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, team);
                 }
-                else
+                finally
                 {
-                    // Single-threaded, or another call holds the thread team: run on this thread.
-                    SgemmPacked.Gemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, ws, null);
+                    ReleaseTeam(team);
                 }
             }
         }
@@ -153,26 +144,19 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            if (_threads > 1 && work >= ParallelMinWork && Monitor.TryEnter(_teamLock))
+            var team = TakeTeam(work >= ParallelMinWork);
+            try
             {
-                try
-                {
-                    _team ??= new GemmThreadTeam(_threads);
-                    Sgemv.Run(transA, transB, m, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, _team);
-                }
-                finally
-                {
-                    Monitor.Exit(_teamLock);
-                }
+                Sgemv.Run(transA, transB, m, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, team);
             }
-            else
+            finally
             {
-                Sgemv.Run(transA, transB, m, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, null);
+                ReleaseTeam(team);
             }
         }
     }
 
-    // A narrow C (GemmNarrow): dot products, threaded like the packed path.
+    // A narrow C (GemmNarrow), threaded like the packed path when there are rows for each thread.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void NarrowPath(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
@@ -181,23 +165,29 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            if (_threads > 1 && work >= ParallelMinWork && m >= 2 * _threads && Monitor.TryEnter(_teamLock))
+            var team = TakeTeam(work >= ParallelMinWork && m >= 2 * _threads);
+            try
             {
-                try
-                {
-                    _team ??= new GemmThreadTeam(_threads);
-                    GemmNarrow.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, _team);
-                }
-                finally
-                {
-                    Monitor.Exit(_teamLock);
-                }
+                GemmNarrow.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, team);
             }
-            else
+            finally
             {
-                GemmNarrow.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, null);
+                ReleaseTeam(team);
             }
         }
+    }
+
+    // The thread team for a call worth threads, or null: one thread, too little work, or another call holds
+    // the team (this one then runs on its own thread). A team taken here goes back through ReleaseTeam.
+    private GemmThreadTeam? TakeTeam(bool worthThreads)
+    {
+        if (_threads == 1 || !worthThreads || !Monitor.TryEnter(_teamLock)) return null;
+        return _team ??= new GemmThreadTeam(_threads);
+    }
+
+    private void ReleaseTeam(GemmThreadTeam? team)
+    {
+        if (team is not null) Monitor.Exit(_teamLock);
     }
 
     public void Dgemm(Transpose transA, Transpose transB, int m, int n, int k, double alpha, ReadOnlySpan<double> a, int lda,
