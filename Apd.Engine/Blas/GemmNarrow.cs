@@ -346,9 +346,10 @@ internal static unsafe class GemmNarrow
         return sum;
     }
 
-    // [a·b0, a·b1, a·b2, a·b3] over k, b_j = b + j·ldb; each chunk of a is loaded once for the four.
+    // [a·b0, a·b1, a·b2, a·b3] over k, b_j = b + j·ldb; each chunk of a is loaded once for the four (also Sgemv's
+    // four rows against one vector). Needs AVX.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Dot4(float* a, float* b, nint ldb, int k)
+    internal static Vector128<float> Dot4(float* a, float* b, nint ldb, int k)
     {
         float* b0 = b, b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
         int p = 0;
@@ -399,7 +400,7 @@ internal static unsafe class GemmNarrow
         return sums;
     }
 
-    // beta = 0 never reads C.
+    // *ci ← value + beta·*ci; beta = 0 never reads C (shared with Sgemv).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* ci, float value, float beta) => *ci = beta == 0f ? value : value + beta * *ci;
+    internal static void Store(float* ci, float value, float beta) => *ci = beta == 0f ? value : value + beta * *ci;
 }

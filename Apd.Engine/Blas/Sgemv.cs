@@ -57,72 +57,24 @@ internal static unsafe class Sgemv
         else SumRows(i0, i1, k, alpha, a, lda, x, beta, c, ldc);
     }
 
-    // A stored m×k: C[i] = alpha·dot(A row i, x) + beta·C[i], four rows at a time so each load of x feeds four FMAs.
+    // A stored m×k: C[i] = alpha·dot(A row i, x) + beta·C[i], four rows at a time so each load of x feeds four
+    // FMAs (GemmNarrow.Dot4 with x as the shared operand and the four rows lda apart).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotRows(int i0, int i1, int k, float alpha, float* a, nint lda, float* x, float beta, float* c, nint ldc)
     {
         int i = i0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + 4 <= i1; i += 4)
-            {
-                float* r0 = a + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
-                Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-                int p = 0;
-                for (; p + 16 <= k; p += 16)
-                {
-                    var xv = Vector512.Load(x + p);
-                    s0 = Vector512.FusedMultiplyAdd(Vector512.Load(r0 + p), xv, s0);
-                    s1 = Vector512.FusedMultiplyAdd(Vector512.Load(r1 + p), xv, s1);
-                    s2 = Vector512.FusedMultiplyAdd(Vector512.Load(r2 + p), xv, s2);
-                    s3 = Vector512.FusedMultiplyAdd(Vector512.Load(r3 + p), xv, s3);
-                }
-                var sums = Sum4(s0.GetLower() + s0.GetUpper(), s1.GetLower() + s1.GetUpper(), s2.GetLower() + s2.GetUpper(), s3.GetLower() + s3.GetUpper());
-                float d0 = sums[0], d1 = sums[1], d2 = sums[2], d3 = sums[3];
-                for (; p < k; p++)
-                {
-                    d0 += r0[p] * x[p];
-                    d1 += r1[p] * x[p];
-                    d2 += r2[p] * x[p];
-                    d3 += r3[p] * x[p];
-                }
-                Store(c + i * ldc, alpha * d0, beta);
-                Store(c + (i + 1) * ldc, alpha * d1, beta);
-                Store(c + (i + 2) * ldc, alpha * d2, beta);
-                Store(c + (i + 3) * ldc, alpha * d3, beta);
-            }
-        }
         if (Avx.IsSupported && Vector256.IsHardwareAccelerated)
         {
             for (; i + 4 <= i1; i += 4)
             {
-                float* r0 = a + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
-                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-                int p = 0;
-                for (; p + 8 <= k; p += 8)
-                {
-                    var xv = Vector256.Load(x + p);
-                    s0 = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + p), xv, s0);
-                    s1 = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + p), xv, s1);
-                    s2 = Vector256.FusedMultiplyAdd(Vector256.Load(r2 + p), xv, s2);
-                    s3 = Vector256.FusedMultiplyAdd(Vector256.Load(r3 + p), xv, s3);
-                }
-                var sums = Sum4(s0, s1, s2, s3);
-                float d0 = sums[0], d1 = sums[1], d2 = sums[2], d3 = sums[3];
-                for (; p < k; p++)
-                {
-                    d0 += r0[p] * x[p];
-                    d1 += r1[p] * x[p];
-                    d2 += r2[p] * x[p];
-                    d3 += r3[p] * x[p];
-                }
-                Store(c + i * ldc, alpha * d0, beta);
-                Store(c + (i + 1) * ldc, alpha * d1, beta);
-                Store(c + (i + 2) * ldc, alpha * d2, beta);
-                Store(c + (i + 3) * ldc, alpha * d3, beta);
+                var d = GemmNarrow.Dot4(x, a + i * lda, lda, k);
+                GemmNarrow.Store(c + i * ldc, alpha * d[0], beta);
+                GemmNarrow.Store(c + (i + 1) * ldc, alpha * d[1], beta);
+                GemmNarrow.Store(c + (i + 2) * ldc, alpha * d[2], beta);
+                GemmNarrow.Store(c + (i + 3) * ldc, alpha * d[3], beta);
             }
         }
-        for (; i < i1; i++) Store(c + i * ldc, alpha * GemmNarrow.Dot(a + i * lda, x, k), beta);
+        for (; i < i1; i++) GemmNarrow.Store(c + i * ldc, alpha * GemmNarrow.Dot(a + i * lda, x, k), beta);
     }
 
     // A stored k×m: C[i0..i1) = alpha·Σ_p x[p]·A[p, i0..i1) + beta·C. Four rows of A at a time are added into
@@ -146,7 +98,7 @@ internal static unsafe class Sgemv
             {
                 float sum = 0f;
                 for (int p = 0; p < k; p++) sum += a[p * lda + i0] * x[p];
-                Store(c + i0 * ldc, alpha * sum, beta);
+                GemmNarrow.Store(c + i0 * ldc, alpha * sum, beta);
             }
             return;
         }
@@ -195,7 +147,7 @@ internal static unsafe class Sgemv
                     for (; j < len; j++) y[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
                 }
                 for (; p < k; p++) AddScaled(y, a + p * lda + i0, x[p], len);
-                for (int j = 0; j < len; j++) Store(c + (i0 + j) * ldc, alpha * y[j], beta);
+                for (int j = 0; j < len; j++) GemmNarrow.Store(c + (i0 + j) * ldc, alpha * y[j], beta);
             }
         }
         finally
@@ -246,7 +198,7 @@ internal static unsafe class Sgemv
         ((e1 + o1) * s).Store(y + 16);
         ((e2 + o2) * s).Store(y + 32);
         ((e3 + o3) * s).Store(y + 48);
-        for (int j = 0; j < 64; j++) Store(c + j * ldc, y[j], beta);
+        for (int j = 0; j < 64; j++) GemmNarrow.Store(c + j * ldc, y[j], beta);
     }
 
     // 16 columns: Strip64's scheme with one vector per set; the first `skip` columns are computed, not stored.
@@ -263,7 +215,7 @@ internal static unsafe class Sgemv
         if (p < k) e = Vector512.FusedMultiplyAdd(Vector512.Load(a + p * lda), Vector512.Create(x[p]), e);
         float* y = stackalloc float[16];
         ((e + o) * alpha).Store(y);
-        for (int j = skip; j < 16; j++) Store(c + j * ldc, y[j], beta);
+        for (int j = skip; j < 16; j++) GemmNarrow.Store(c + j * ldc, y[j], beta);
     }
 
     // y[0..len) += s·r[0..len)
@@ -277,16 +229,4 @@ internal static unsafe class Sgemv
         }
         for (; j < len; j++) y[j] += s * r[j];
     }
-
-    // The four horizontal sums of s0..s3 in one vector, [Σs0, Σs1, Σs2, Σs3].
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Sum4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
-    {
-        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
-        return h.GetLower() + h.GetUpper();
-    }
-
-    // beta = 0 never reads C.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* ci, float value, float beta) => *ci = beta == 0f ? value : value + beta * *ci;
 }
