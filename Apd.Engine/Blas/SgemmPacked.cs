@@ -262,16 +262,20 @@ internal static unsafe class SgemmPacked
                                 bPanel = ws.B;
                                 ldb = nr;
                             }
-                            if (rowsA && rows == mr)
+                            if (rowsA && InPlaceTile(t))
                             {
-                                // A full tile read in place (it was not packed): straight into C, or through the edge
-                                // buffer for a last panel narrower than NR (its B panel is zero-padded).
+                                // A tile read in place (it was not packed): straight into C, or through the edge buffer
+                                // for a last panel narrower than NR (its B panel is zero-padded).
                                 int row0 = ic + TileStart(t);
                                 bool narrow = cols <= 16;
                                 float* target = cols == nr ? cTile : edge;
                                 nint ldt = cols == nr ? pr.Ldc : nr;
                                 float tileBeta = cols == nr ? beta : 0f;
-                                if (pr.TransA)
+                                if (rows == 8)
+                                {
+                                    SgemmMicroKernels.Kernel8x32Rows(kc, pr.A + row0 * pr.Lda + pc, pr.Lda, bPanel, ldb, target, ldt, tileBeta);
+                                }
+                                else if (pr.TransA)
                                 {
                                     float* aCols = pr.A + pc * pr.Lda + row0;
                                     if (narrow) SgemmMicroKernels.Kernel12x16T(kc, aCols, pr.Lda, bPanel, ldb, target, ldt, tileBeta);
@@ -284,20 +288,6 @@ internal static unsafe class SgemmPacked
                                     else SgemmMicroKernels.Kernel12x32Rows(kc, aRows, pr.Lda, bPanel, ldb, target, ldt, tileBeta);
                                 }
                                 if (cols != nr) MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
-                            }
-                            else if (rowsA && InPlaceTile(t))
-                            {
-                                // An 8-row tile, read in place.
-                                float* aRows = pr.A + (ic + TileStart(t)) * pr.Lda + pc;
-                                if (cols == nr)
-                                {
-                                    SgemmMicroKernels.Kernel8x32Rows(kc, aRows, pr.Lda, bPanel, ldb, cTile, pr.Ldc, beta);
-                                }
-                                else
-                                {
-                                    SgemmMicroKernels.Kernel8x32Rows(kc, aRows, pr.Lda, bPanel, ldb, edge, nr, 0f);
-                                    MergeEdge(edge, nr, rows, cols, cTile, pr.Ldc, beta);
-                                }
                             }
                             else if (rows == mr && cols == nr)
                             {
@@ -344,9 +334,6 @@ internal static unsafe class SgemmPacked
         }
     }
 
-    // Untransposed B already holds NR contiguous values per k, so with few rows of A to reuse a packed copy
-    // it is read in place (a ragged last panel is still packed, zero-padded). Not when its row stride is a
-    // multiple of 4 KiB: the rows of a panel would then share a handful of cache sets and evict each other.
     // Untransposed A with alpha = 1 needs no transpose if the kernel broadcasts straight from its rows
     // (Kernel12x32Rows: twelve row streams instead of one packed panel). Packing it cost ≈ 10 % of a 64³ product
     // and a few % of the engine's 100×3200×800; in place, 64³ went 0.81 → 0.88× OpenBLAS, 96³ 0.88 → 0.97,
@@ -357,6 +344,9 @@ internal static unsafe class SgemmPacked
     private static bool ReadsAInPlace(bool transA, float alpha, nint lda)
         => Best == Isa.Avx512 && alpha == 1f && lda % 1024 != 0;
 
+    // Untransposed B already holds NR contiguous values per k, so with few rows of A to reuse a packed copy
+    // it is read in place (a ragged last panel is still packed, zero-padded). Not when its row stride is a
+    // multiple of 4 KiB: the rows of a panel would then share a handful of cache sets and evict each other.
     private static bool ReadsBInPlace(bool transB, int m, nint ldb) => !transB && m <= 16 * MR && ldb % 1024 != 0;
 
     private static double Ceil(int count, int parts) => (count + parts - 1) / parts;
@@ -439,8 +429,8 @@ internal static unsafe class SgemmPacked
             for (int r = rows; r < mr; r++) dst[p * mr + r] = 0f;
     }
 
-    // Untransposed B, a whole block of nCols columns: row p of the block is read once, left to right, and
-    // scattered into the panels (dst[j·NR·kc + p·NR + c] = B(p0 + p, col0 + j·NR + c)). Reading each panel down
+    // Untransposed B, a whole block of nCols columns: row p of the block's full panels is read once, left to
+    // right, and scattered into the panels (dst[j·NR·kc + p·NR + c] = B(p0 + p, col0 + j·NR + c)). Reading each panel down
     // its column instead (a short copy per row, 4 KiB apart when ldb = 1024) misses the TLB and the prefetcher.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBRows(in Problem pr, int p0, int kc, int col0, int nCols, float* dst)
@@ -473,14 +463,9 @@ internal static unsafe class SgemmPacked
                 for (int j = 0; j < full; j++)
                     Buffer.MemoryCopy(src + j * nr, d + j * panel, nr * sizeof(float), nr * sizeof(float));
             }
-            if (rest > 0)
-            {
-                float* last = d + full * panel;
-                int c = 0;
-                for (; c < rest; c++) last[c] = src[full * nr + c];
-                for (; c < nr; c++) last[c] = 0f;
-            }
         }
+        // The ragged last panel, zero-padded.
+        if (rest > 0) PackB(pr, p0, kc, col0 + full * nr, rest, dst + full * panel);
     }
 
     // dst[p·NR + j] = B(p0 + p, col0 + j); columns beyond `cols` are zero.
