@@ -1,7 +1,9 @@
-// SGEMM with a narrow C (2 ≤ n < NR/2 columns): the packed kernel would pad every panel of B to NR columns
-// and do mostly wasted multiply-adds (10×1000×10 ran at 15 GFLOP/s). Here each element of C is a dot product
-// of a row of op(A) with a column of op(B): both are made contiguous along k (B's columns, and A's rows
-// when A is stored transposed, are copied out once), then each row of A is read once per four columns.
+// SGEMM with a narrow C (2 ≤ n < NR/2 columns; Takes): the packed kernel would pad every panel of B to NR
+// columns and do mostly wasted multiply-adds (10×1000×10 ran at 15 GFLOP/s). Three forms, by storage:
+//   A stored transposed: blocks of 16 rows × 8 columns of C straight from A's rows (Tall);
+//   A and B untransposed, 8–16 columns: each row of C from broadcasts of A against B's rows (Broadcast);
+//   otherwise (and the last m mod 16 rows of Tall): dot products of op(A)'s rows with op(B)'s columns, both
+//   made contiguous along k, four columns per load of A (Rows, Dot4).
 // Rows of C are shared between the threads.
 using System.Buffers;
 using System.Runtime.CompilerServices;
