@@ -5,8 +5,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.Json;
-using Apd.Engine.Checkpoints;
+using Apd.Cli.Run;
 using Apd.Engine.Decomposition;
 
 namespace Apd.Cli.Commands;
@@ -110,7 +109,7 @@ public sealed class ApdStepBenchmark : IBenchmark
                 ["machine"] = new JsonObject { ["cpu"] = SystemInfo.CpuModel(), ["load"] = SystemInfo.LoadAverage() },
             };
             if (peerResult is not null) doc["peer"] = peerResult;
-            AtomicFile.Write(jsonPath, s => JsonSerializer.Serialize(s, doc, new JsonSerializerOptions { WriteIndented = true }));
+            JsonReport.Write(jsonPath, doc);
             stdout.WriteLine($"wrote {jsonPath}");
         }
         return 0;

@@ -4,9 +4,8 @@
 // prints the managed/OpenBLAS ratio per shape. --json FILE writes {"results": [{provider, threads, m, k, n, ta, tb, gflops}]}.
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using Apd.Cli.Run;
 using Apd.Engine.Blas;
-using Apd.Engine.Checkpoints;
 
 namespace Apd.Cli.Commands;
 
@@ -106,7 +105,7 @@ public sealed class GemmBenchmark : IBenchmark
                     ["runs"] = runs.ToString(CultureInfo.InvariantCulture),
                 },
             };
-            AtomicFile.Write(jsonPath, s => JsonSerializer.Serialize(s, doc, new JsonSerializerOptions { WriteIndented = true }));
+            JsonReport.Write(jsonPath, doc);
             stdout.WriteLine($"wrote {jsonPath}");
         }
         return 0;

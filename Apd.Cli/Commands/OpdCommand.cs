@@ -4,7 +4,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using Apd.Engine.Checkpoints;
+using Apd.Cli.Run;
 using Apd.Engine.Evaluation;
 
 namespace Apd.Cli.Commands;
@@ -58,7 +58,7 @@ public sealed class OpdCommand : ICommand
                 ["aopd"] = result.Aopd,
                 ["mopd"] = result.Mopd,
             };
-            AtomicFile.Write(jsonPath, s => JsonSerializer.Serialize(s, doc, new JsonSerializerOptions { WriteIndented = true }));
+            JsonReport.Write(jsonPath, doc);
             stdout.WriteLine($"wrote {jsonPath}");
         }
         return 0;

@@ -7,8 +7,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Text.Json;
+using Apd.Cli.Run;
 using Apd.Engine.Blas;
-using Apd.Engine.Checkpoints;
 using Apd.Engine.Kernels;
 using Apd.Engine.Layers;
 using Apd.Engine.Optim;
@@ -85,7 +85,7 @@ public sealed class StepBenchmark : IBenchmark
                 },
             };
             if (peers is not null) doc["peer"] = peers;
-            AtomicFile.Write(jsonPath, s => JsonSerializer.Serialize(s, doc, new JsonSerializerOptions { WriteIndented = true }));
+            JsonReport.Write(jsonPath, doc);
             stdout.WriteLine($"wrote {jsonPath}");
         }
         return 0;
