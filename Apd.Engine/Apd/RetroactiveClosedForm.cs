@@ -201,33 +201,41 @@ public sealed class RetroactiveClosedForm
         if (sigma.Length != n || dSigma.Length != n) throw new ArgumentException($"sigma and dSigma must have {n} elements");
         EnsureFarPieces();
         // Elements are independent: split them into vector-aligned chunks over the cores.
-        const int Chunk = 1 << 16;
-        int chunks = (n + Chunk - 1) / Chunk;
-        if (chunks <= 1 || Environment.ProcessorCount == 1)
-        {
-            var (loss, refits) = Accumulate(sigma, dSigma, 0, n);
-            Refits += refits;
-            return Lambda2 * loss;
-        }
-        var losses = new double[chunks];
-        var counts = new long[chunks];
+        double total;
+        long refits;
         unsafe
         {
             fixed (float* ps = sigma, pg = dSigma)
             {
                 nint aSigma = (nint)ps, aGrad = (nint)pg;
-                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
-                {
-                    int start = k * Chunk, count = Math.Min(Chunk, n - start);
-                    (losses[k], counts[k]) = Accumulate(new ReadOnlySpan<float>((float*)aSigma, n), new Span<float>((float*)aGrad, n), start, count);
-                });
+                (total, refits) = OverChunks(n, 1 << 16, (start, count) =>
+                    Accumulate(new ReadOnlySpan<float>((float*)aSigma, n), new Span<float>((float*)aGrad, n), start, count));
             }
         }
-        Refits += counts.Sum();
-        // Summed in chunk order, so the value does not depend on the scheduling.
-        double total = 0;
-        foreach (double l in losses) total += l;
+        Refits += refits;
         return Lambda2 * total;
+    }
+
+    // Runs body(start, count) over [0, n) in chunks of `chunk` elements, on every core when there is more than
+    // one chunk, and sums the results in chunk order: the totals do not depend on the scheduling or on the
+    // number of cores.
+    private static (double Sum, long Count) OverChunks(int n, int chunk, Func<int, int, (double, long)> body)
+    {
+        int chunks = (n + chunk - 1) / chunk;
+        var sums = new double[chunks];
+        var counts = new long[chunks];
+        void Run(int k)
+        {
+            int start = k * chunk;
+            (sums[k], counts[k]) = body(start, Math.Min(chunk, n - start));
+        }
+        if (chunks <= 1 || Environment.ProcessorCount == 1)
+            for (int k = 0; k < chunks; k++) Run(k);
+        else
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, Run);
+        double total = 0;
+        foreach (double sum in sums) total += sum;
+        return (total, counts.Sum());
     }
 
     // The gradient form's far-part cache: both slots at the piece holding Δ = 0.
@@ -397,30 +405,19 @@ public sealed class RetroactiveClosedForm
         if (!(bias2Sqrt > 0) || !(epsilon >= 0)) throw new ArgumentOutOfRangeException(nameof(bias2Sqrt), "the metric needs √(1−β2^t) > 0 and ε ≥ 0");
         PrepareProximal();
         var metric = new Metric(learningRate, bias2Sqrt, epsilon);
-        const int Chunk = 1 << 15;
-        int chunks = (n + Chunk - 1) / Chunk;
-        var losses = new double[chunks];
-        var searches = new long[chunks];
+        double total;
+        long searches;
         unsafe
         {
             fixed (float* ps = sigma, pv = secondMoment)
             {
                 nint aSigma = (nint)ps, aV = (nint)pv;
                 bool plain = secondMoment.IsEmpty;
-                Action<int> run = k =>
-                {
-                    int start = k * Chunk, count = Math.Min(Chunk, n - start);
-                    (losses[k], searches[k]) = ProximalRange(new Span<float>((float*)aSigma, n), plain ? ReadOnlySpan<float>.Empty : new ReadOnlySpan<float>((float*)aV, n), metric, start, count);
-                };
-                if (chunks <= 1 || Environment.ProcessorCount == 1)
-                    for (int k = 0; k < chunks; k++) run(k);
-                else
-                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, run);
+                (total, searches) = OverChunks(n, 1 << 15, (start, count) =>
+                    ProximalRange(new Span<float>((float*)aSigma, n), plain ? ReadOnlySpan<float>.Empty : new ReadOnlySpan<float>((float*)aV, n), metric, start, count));
             }
         }
-        ProximalSearches += searches.Sum();
-        double total = 0;
-        foreach (double l in losses) total += l;
+        ProximalSearches += searches;
         ProximalValue = Lambda2 * total;
         return ProximalValue;
     }
@@ -434,23 +431,17 @@ public sealed class RetroactiveClosedForm
         if (_pLo is not null) return;
         int n = _g.Length;
         _pLo = new float[n]; _pHi = new float[n]; _pS = new float[n]; _pB = new float[n]; _pA = new float[n];
-        const int Chunk = 1 << 15;
-        int chunks = (n + Chunk - 1) / Chunk;
-        var sums = new double[chunks];
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+        var (total, _) = OverChunks(n, 1 << 15, (start, count) =>
         {
-            int start = k * Chunk, end = Math.Min(start + Chunk, n);
             double sum = 0;
-            for (int e = start; e < end; e++)
+            for (int e = start; e < start + count; e++)
             {
                 var piece = PieceAt(e, 0);
                 StorePiece(e, piece);
                 sum += piece.A;
             }
-            sums[k] = sum;
+            return (sum, 0);
         });
-        double total = 0;
-        foreach (double x in sums) total += x;
         ProximalValue = Lambda2 * total;
     }
 
