@@ -110,7 +110,6 @@ public sealed class DecomposedWeight
         if (!_tasks.Remove(taskId)) throw new KeyNotFoundException($"{Name}: unknown task {taskId}");
     }
 
-    /// <summary>M_i = sigmoid(v_i) into <paramref name="mask"/> (length Channels).</summary>
     /// <summary>Adds the task-specific part of a learned task, τ_i + σ̃_g(i), into <paramref name="y"/>.</summary>
     public void AddTaskSpecific(int taskId, Span<float> y)
     {
@@ -122,6 +121,7 @@ public sealed class DecomposedWeight
         if (s.Group >= 0 && _shared.TryGetValue(s.Group, out var shared)) shared.AddTo(y);
     }
 
+    /// <summary>M_i = sigmoid(v_i) into <paramref name="mask"/> (length Channels).</summary>
     public void Mask(int taskId, Span<float> mask) => ApdCompose.Mask<float>(Slot(taskId).MaskLogits.Value, mask);
 
     /// <summary>θ_i = σ ⊙ M_i + σ̃_g + τ_i for any registered task.</summary>
