@@ -77,7 +77,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     }
 
     // Kept out of Sgemm so the tiny-product path above stays a few instructions.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void SgemmLarger(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
     {
@@ -115,7 +115,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     }
 
     // A single-threaded C whose tiles all read A and B in place (SgemmPacked.ComputesInPlace): no workspace.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void InPlacePath(bool transA, int m, int n, int k, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
@@ -126,7 +126,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     }
 
     // Pinning and workspaces live here, out of the paths for small products.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void SgemmPackedPath(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
     {
@@ -157,7 +157,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     }
 
     // One column of C: a matrix-vector product (Sgemv), threaded like the packed path.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void SgemvPath(bool transA, bool transB, int m, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
     {
@@ -178,7 +178,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     }
 
     // A narrow C (GemmNarrow), threaded like the packed path when there are rows for each thread.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void NarrowPath(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
     {
