@@ -6,6 +6,7 @@
 //   made contiguous along k, four columns per load of A (Rows, Dot4).
 // Rows of C are shared between the threads.
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -39,6 +40,13 @@ internal static unsafe class GemmNarrow
                 a += tall;
                 c += tall * ldc;
                 m -= tall;
+            }
+            // Neither stored transposed, 2 to 8 columns: each vector holds g = 2, 4 or 8 consecutive k of up to
+            // 16/g columns, so every lane does work (Interleaved).
+            if (!transA && !transB && n <= 8 && Avx512F.IsSupported)
+            {
+                Interleaved(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, team);
+                return;
             }
             // Neither stored transposed, 8 to 16 columns: rows of C from broadcasts of A against B's rows read in
             // place (one masked load per row of B), no copy of either. Fewer columns would leave most of each
@@ -182,6 +190,299 @@ internal static unsafe class GemmNarrow
                     for (int j = 0; j < cols; j++) Store(cr + j, alpha * t[j * 16 + r], beta);
                 }
             }
+        }
+    }
+
+    /// <summary>Packed B of Interleaved up to this many floats lives on the stack (32 KiB).</summary>
+    private const int InterleavedStackFloats = 8192;
+
+    // A and B untransposed, 2 ≤ n ≤ 8: lane l of a vector is column l / g at k offset l mod g, with g = 2 (n ≤ 8),
+    // 4 (n ≤ 4) or 8 (n ≤ 2) consecutive k per column. B is packed once into such vectors (group q: lane (j, s) =
+    // B(q·g + s, j), zero for j ≥ n); a row of A then needs one broadcast of its g values at q·g per group (they are
+    // adjacent in memory), and one FMA per group fills all 16 lanes, where one column per lane (Broadcast) would
+    // leave 16 − n lanes idle. The g partial sums of each column are added at the end. The last k mod g values of
+    // k are groups of their own with only lane s = 0 set, multiplied by one broadcast value of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void Interleaved(int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
+        float beta, float* c, nint ldc, GemmThreadTeam? team)
+    {
+        int g = n <= 2 ? 8 : n <= 4 ? 4 : 2;
+        int full = k / g, groups = full + k % g;
+        int floats = groups * 16;
+        float[]? rented = floats > InterleavedStackFloats ? ArrayPool<float>.Shared.Rent(floats + 16) : null;
+        float* onStack = stackalloc float[rented is null ? floats + 16 : 0];
+        try
+        {
+            fixed (float* pooled = rented)
+            {
+                float* bp = (float*)(((nint)(rented is null ? onStack : pooled) + 63) & ~(nint)63);
+                PackInterleaved(n, k, g, b, ldb, bp);
+                int blocks = (m + 11) / 12;
+                int parts = team is null ? 1 : Math.Min(team.Size, blocks);
+                if (parts == 1) InterleavedRows(0, m, m, n, k, g, alpha, a, lda, bp, beta, c, ldc);
+                else
+                {
+                    float* bpv = bp;
+                    team!.Run(parts, (part, _) => InterleavedRows(Math.Min(m, blocks * part / parts * 12),
+                        Math.Min(m, blocks * (part + 1) / parts * 12), m, n, k, g, alpha, a, lda, bpv, beta, c, ldc));
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    // dst[q·16 + j·g + s] = B(q·g + s, j) for the k / g full groups, then one group per leftover k with only s = 0.
+    // The g rows of a group (n ≤ 16/g values each) are loaded side by side (lane s·16/g + j) and one permute puts
+    // lane s·16/g + j at j·g + s.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackInterleaved(int n, int k, int g, float* b, nint ldb, float* dst)
+    {
+        int full = k / g;
+        var lane = Vector512<int>.Indices;
+        int shift = BitOperations.Log2((uint)g), width = 16 / g;
+        var from = (lane & Vector512.Create(g - 1)) * width + Vector512.ShiftRightLogical(lane, shift);
+        var mask8 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(n)).AsSingle();
+        var mask4 = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(n)).AsSingle();
+        int q = 0;
+        if (ldb == width && n == width)
+        {
+            // B's rows are contiguous and exactly 16/g wide: a group is one load.
+            for (; q < full; q++) Avx512F.PermuteVar16x32(Vector512.Load(b + q * 16), from).Store(dst + q * 16);
+        }
+        for (; q < full; q++)
+        {
+            float* src = b + (nint)q * g * ldb;
+            Vector512<float> rows;
+            if (g == 2)
+            {
+                rows = Vector512.Create(Avx512F.VL.MaskLoad(src, mask8, Vector256<float>.Zero), Avx512F.VL.MaskLoad(src + ldb, mask8, Vector256<float>.Zero));
+            }
+            else if (g == 4)
+            {
+                rows = Vector512.Create(
+                    Vector256.Create(Avx512F.VL.MaskLoad(src, mask4, Vector128<float>.Zero), Avx512F.VL.MaskLoad(src + ldb, mask4, Vector128<float>.Zero)),
+                    Vector256.Create(Avx512F.VL.MaskLoad(src + 2 * ldb, mask4, Vector128<float>.Zero), Avx512F.VL.MaskLoad(src + 3 * ldb, mask4, Vector128<float>.Zero)));
+            }
+            else
+            {
+                // n = 2: each row's two values as one 64-bit element.
+                rows = Vector512.Create(*(long*)src, *(long*)(src + ldb), *(long*)(src + 2 * ldb), *(long*)(src + 3 * ldb),
+                    *(long*)(src + 4 * ldb), *(long*)(src + 5 * ldb), *(long*)(src + 6 * ldb), *(long*)(src + 7 * ldb)).AsSingle();
+            }
+            Avx512F.PermuteVar16x32(rows, from).Store(dst + q * 16);
+        }
+        var first = Vector512.Equals(lane & Vector512.Create(g - 1), Vector512<int>.Zero).AsSingle();
+        var spread = Vector512.ShiftRightLogical(lane, shift);
+        var rowMask = Vector512.LessThan(lane, Vector512.Create(n)).AsSingle();
+        for (int p = full * g; p < k; p++, q++)
+        {
+            // Column j to lane j·g, zeros elsewhere.
+            var row = Avx512F.MaskLoad(b + p * ldb, rowMask, Vector512<float>.Zero);
+            Vector512.ConditionalSelect(first, Avx512F.PermuteVar16x32(row, spread), Vector512<float>.Zero).Store(dst + q * 16);
+        }
+    }
+
+    // A row's g values at p, repeated across the vector (lane l gets value l mod g).
+    private interface IGroupBroadcast
+    {
+        static abstract Vector512<float> Load(float* p);
+    }
+
+    private struct Pairs : IGroupBroadcast
+    {
+        public static Vector512<float> Load(float* p) => Vector512.Create(*(double*)p).AsSingle();
+    }
+
+    private struct Quads : IGroupBroadcast
+    {
+        public static Vector512<float> Load(float* p) => Avx512F.BroadcastVector128ToVector512((int*)p).AsSingle();
+    }
+
+    private struct Octets : IGroupBroadcast
+    {
+        public static Vector512<float> Load(float* p) => Avx512F.BroadcastVector256ToVector512((long*)p).AsSingle();
+    }
+
+    // Rows [i0, i1) of C from the packed groups, R = 8 to 12 rows at a time (R independent chains of FMAs; R chosen
+    // to leave the fewest rows over, e.g. 30 = 3·10). A last block of fewer rows is moved up to end at i1, recomputing
+    // rows of the block before it without storing them. With fewer than eight rows in all, blocks of four whose
+    // missing rows repeat the last one (read, not stored).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void InterleavedRows(int i0, int i1, int m, int n, int k, int g, float alpha, float* a, nint lda, float* bp,
+        float beta, float* c, nint ldc)
+    {
+        float* sums = stackalloc float[12 * 16];
+        if (m >= 8)
+        {
+            int rows = BlockRows(i1 - i0);
+            for (int i = i0; i < i1; i += rows)
+            {
+                int top = Math.Min(i, m - rows), skip = i - top;
+                float* at = a + top * lda;
+                switch (rows)
+                {
+                    case 12: Block<Twelve>(k, g, at, lda, bp, sums); break;
+                    case 11: Block<Eleven>(k, g, at, lda, bp, sums); break;
+                    case 10: Block<Ten>(k, g, at, lda, bp, sums); break;
+                    case 9: Block<Nine>(k, g, at, lda, bp, sums); break;
+                    default: Block<Eight>(k, g, at, lda, bp, sums); break;
+                }
+                StoreInterleaved(sums + skip * 16, Math.Min(rows, i1 - i), n, g, alpha, beta, c + i * ldc, ldc);
+            }
+            return;
+        }
+        for (int i = i0; i < i1; i += 4)
+        {
+            float* r0 = a + i * lda, r1 = a + Math.Min(i + 1, m - 1) * lda, r2 = a + Math.Min(i + 2, m - 1) * lda, r3 = a + Math.Min(i + 3, m - 1) * lda;
+            if (g == 2) Block4<Pairs>(k, 2, r0, r1, r2, r3, bp, sums);
+            else if (g == 4) Block4<Quads>(k, 4, r0, r1, r2, r3, bp, sums);
+            else Block4<Octets>(k, 8, r0, r1, r2, r3, bp, sums);
+            StoreInterleaved(sums, Math.Min(4, i1 - i), n, g, alpha, beta, c + i * ldc, ldc);
+        }
+    }
+
+    // Rows per block of InterleavedRows: of 12 down to 8, the one computing the fewest rows in all.
+    private static int BlockRows(int m)
+    {
+        int best = 12;
+        for (int r = 11; r >= 8; r--)
+            if ((m + r - 1) / r * r < (m + best - 1) / best * best) best = r;
+        return best;
+    }
+
+    private interface IRowCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct Twelve : IRowCount { public static int Count => 12; }
+    private struct Eleven : IRowCount { public static int Count => 11; }
+    private struct Ten : IRowCount { public static int Count => 10; }
+    private struct Nine : IRowCount { public static int Count => 9; }
+    private struct Eight : IRowCount { public static int Count => 8; }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block<TRows>(int k, int g, float* a, nint lda, float* bp, float* sums) where TRows : struct, IRowCount
+    {
+        if (g == 2) Block<Pairs, TRows>(k, 2, a, lda, bp, sums);
+        else if (g == 4) Block<Quads, TRows>(k, 4, a, lda, bp, sums);
+        else Block<Octets, TRows>(k, 8, a, lda, bp, sums);
+    }
+
+    // sums[r·16 ..] = the R = TRows.Count rows a + r·lda against the packed groups (rows 0–3, 4–7, 8–11 from three
+    // bases); the rows beyond R are compiled out.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block<TGroup, TRows>(int k, int g, float* a, nint lda, float* bp, float* sums)
+        where TGroup : struct, IGroupBroadcast where TRows : struct, IRowCount
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default;
+        Vector512<float> s6 = default, s7 = default, s8 = default, s9 = default, s10 = default, s11 = default;
+        float* a0 = a, a4 = a + 4 * lda, a8 = a + 8 * lda;
+        nint l2 = 2 * lda, l3 = 3 * lda;
+        int full = k / g;
+        for (int q = 0; q < full; q++, bp += 16, a0 += g, a4 += g, a8 += g)
+        {
+            var bv = Vector512.Load(bp);
+            s0 = Vector512.FusedMultiplyAdd(TGroup.Load(a0), bv, s0);
+            s1 = Vector512.FusedMultiplyAdd(TGroup.Load(a0 + lda), bv, s1);
+            s2 = Vector512.FusedMultiplyAdd(TGroup.Load(a0 + l2), bv, s2);
+            s3 = Vector512.FusedMultiplyAdd(TGroup.Load(a0 + l3), bv, s3);
+            s4 = Vector512.FusedMultiplyAdd(TGroup.Load(a4), bv, s4);
+            s5 = Vector512.FusedMultiplyAdd(TGroup.Load(a4 + lda), bv, s5);
+            s6 = Vector512.FusedMultiplyAdd(TGroup.Load(a4 + l2), bv, s6);
+            s7 = Vector512.FusedMultiplyAdd(TGroup.Load(a4 + l3), bv, s7);
+            if (TRows.Count > 8) s8 = Vector512.FusedMultiplyAdd(TGroup.Load(a8), bv, s8);
+            if (TRows.Count > 9) s9 = Vector512.FusedMultiplyAdd(TGroup.Load(a8 + lda), bv, s9);
+            if (TRows.Count > 10) s10 = Vector512.FusedMultiplyAdd(TGroup.Load(a8 + l2), bv, s10);
+            if (TRows.Count > 11) s11 = Vector512.FusedMultiplyAdd(TGroup.Load(a8 + l3), bv, s11);
+        }
+        // The last k mod g values: one broadcast value each, against a group with only lane s = 0 set.
+        for (int p = full * g; p < k; p++, bp += 16, a0++, a4++, a8++)
+        {
+            var bv = Vector512.Load(bp);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[0]), bv, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[lda]), bv, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[l2]), bv, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[l3]), bv, s3);
+            s4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[0]), bv, s4);
+            s5 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[lda]), bv, s5);
+            s6 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[l2]), bv, s6);
+            s7 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[l3]), bv, s7);
+            if (TRows.Count > 8) s8 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[0]), bv, s8);
+            if (TRows.Count > 9) s9 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[lda]), bv, s9);
+            if (TRows.Count > 10) s10 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[l2]), bv, s10);
+            if (TRows.Count > 11) s11 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[l3]), bv, s11);
+        }
+        s0.Store(sums); s1.Store(sums + 16); s2.Store(sums + 32); s3.Store(sums + 48);
+        s4.Store(sums + 64); s5.Store(sums + 80); s6.Store(sums + 96); s7.Store(sums + 112);
+        if (TRows.Count > 8) s8.Store(sums + 128);
+        if (TRows.Count > 9) s9.Store(sums + 144);
+        if (TRows.Count > 10) s10.Store(sums + 160);
+        if (TRows.Count > 11) s11.Store(sums + 176);
+    }
+
+    // sums[r·16 ..] = rows r0..r3 against the packed groups; even and odd groups in separate accumulators so
+    // eight chains of FMAs are in flight.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block4<TGroup>(int k, int g, float* r0, float* r1, float* r2, float* r3, float* bp, float* sums)
+        where TGroup : struct, IGroupBroadcast
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        int full = k / g;
+        nint p = 0;
+        int q = 0;
+        for (; q + 2 <= full; q += 2, p += 2 * g)
+        {
+            var bv = Vector512.Load(bp + q * 16);
+            var bw = Vector512.Load(bp + q * 16 + 16);
+            s0 = Vector512.FusedMultiplyAdd(TGroup.Load(r0 + p), bv, s0);
+            s1 = Vector512.FusedMultiplyAdd(TGroup.Load(r1 + p), bv, s1);
+            s2 = Vector512.FusedMultiplyAdd(TGroup.Load(r2 + p), bv, s2);
+            s3 = Vector512.FusedMultiplyAdd(TGroup.Load(r3 + p), bv, s3);
+            t0 = Vector512.FusedMultiplyAdd(TGroup.Load(r0 + p + g), bw, t0);
+            t1 = Vector512.FusedMultiplyAdd(TGroup.Load(r1 + p + g), bw, t1);
+            t2 = Vector512.FusedMultiplyAdd(TGroup.Load(r2 + p + g), bw, t2);
+            t3 = Vector512.FusedMultiplyAdd(TGroup.Load(r3 + p + g), bw, t3);
+        }
+        if (q < full)
+        {
+            var bv = Vector512.Load(bp + q * 16);
+            s0 = Vector512.FusedMultiplyAdd(TGroup.Load(r0 + p), bv, s0);
+            s1 = Vector512.FusedMultiplyAdd(TGroup.Load(r1 + p), bv, s1);
+            s2 = Vector512.FusedMultiplyAdd(TGroup.Load(r2 + p), bv, s2);
+            s3 = Vector512.FusedMultiplyAdd(TGroup.Load(r3 + p), bv, s3);
+            q++;
+        }
+        for (int pp = full * g; pp < k; pp++, q++)
+        {
+            var bv = Vector512.Load(bp + q * 16);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[pp]), bv, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[pp]), bv, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[pp]), bv, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[pp]), bv, s3);
+        }
+        (s0 + t0).Store(sums); (s1 + t1).Store(sums + 16); (s2 + t2).Store(sums + 32); (s3 + t3).Store(sums + 48);
+    }
+
+    // C's row r ← alpha·(Σ_s sums[r·16 + j·g + s]) + beta·C's row r, j < n: the g partial sums of a column are adjacent
+    // lanes, folded by adding each lane's partner at distance g/2, g/4, …, 1; column j's total then sits in lane j·g.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreInterleaved(float* sums, int rows, int n, int g, float alpha, float beta, float* c, nint ldc)
+    {
+        var lane = Vector512<int>.Indices;
+        var pick = Vector512.Min(lane * g, Vector512.Create(15));
+        var mask = Vector512.LessThan(lane, Vector512.Create(n)).AsSingle();
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        for (int r = 0; r < rows; r++)
+        {
+            var v = Vector512.Load(sums + r * 16);
+            for (int d = g / 2; d >= 1; d /= 2) v += Avx512F.PermuteVar16x32(v, lane ^ Vector512.Create(d));
+            StoreRow(c + r * ldc, Avx512F.PermuteVar16x32(v, pick), va, vb, beta, mask);
         }
     }
 
