@@ -41,6 +41,13 @@ internal static unsafe class GemmNarrow
                 c += tall * ldc;
                 m -= tall;
             }
+            // A stored transposed, fewer than 16 rows: its row p holds column p of op(A), so each p adds
+            // op(A)[:, p] times op(B)[p, j] into column j of C, all rows in one vector (Outer); nothing is copied.
+            if (transA && m < 16 && Avx512F.IsSupported)
+            {
+                Outer(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, team);
+                return;
+            }
             // Neither stored transposed, 2 to 8 columns: each vector holds g = 2, 4 or 8 consecutive k of up to
             // 16/g columns, so every lane does work (Interleaved).
             if (!transA && !transB && n <= 8 && Avx512F.IsSupported)
@@ -191,6 +198,120 @@ internal static unsafe class GemmNarrow
                 }
             }
         }
+    }
+
+    /// <summary>Below this many multiply-adds Outer runs on one thread; above it the threads split K.</summary>
+    private const long OuterSplitMinWork = 1L << 20;
+
+    // A stored transposed (k×m, m < 16): C (m×n) = alpha·Σ_p A[p, 0..m) ⊗ op(B)[p, 0..n) + beta·C. Column j of C is
+    // one vector over the m rows; per p one masked load of A's row p and one broadcast of op(B)[p, j] per column.
+    // Columns go eight at a time, each with two accumulators (even and odd p) so at least ten chains of FMAs are in
+    // flight for five or more columns. A long K is split between the threads, each summing its range into its own
+    // tile; the tiles are added when all are done.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void Outer(bool transB, int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
+        float beta, float* c, nint ldc, GemmThreadTeam? team)
+    {
+        // tile[j·16 + i] = Σ_p A[p, i]·op(B)[p, j]: n ≤ 16 columns of 16 rows.
+        int parts = team is not null && (long)m * n * k >= OuterSplitMinWork ? Math.Min(team.Size, k / 256 + 1) : 1;
+        float* tiles = stackalloc float[parts * 256];
+        if (parts == 1)
+        {
+            OuterRange(transB, m, n, 0, k, a, lda, b, ldb, tiles);
+        }
+        else
+        {
+            float* t = tiles;
+            team!.Run(parts, (part, _) =>
+            {
+                int p0 = (int)((long)k * part / parts), p1 = (int)((long)k * (part + 1) / parts);
+                OuterRange(transB, m, n, p0, p1, a, lda, b, ldb, t + part * 256);
+            });
+            for (int part = 1; part < parts; part++)
+                for (int e = 0; e < 256; e += 16) (Vector512.Load(tiles + e) + Vector512.Load(tiles + part * 256 + e)).Store(tiles + e);
+        }
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) Store(c + i * ldc + j, alpha * tiles[j * 16 + i], beta);
+    }
+
+    // tile[j·16 + i] = Σ_{p0 ≤ p < p1} A[p, i]·op(B)[p, j] for all n columns, eight columns per pass over A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OuterRange(bool transB, int m, int n, int p0, int p1, float* a, nint lda, float* b, nint ldb, float* tile)
+    {
+        var rowMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(m)).AsSingle();
+        // op(B)[p, j] at b + p·bStep + j·jStep.
+        nint bStep = transB ? 1 : ldb, jStep = transB ? ldb : 1;
+        for (int j0 = 0; j0 < n; j0 += 8)
+        {
+            float* bj = b + j0 * jStep;
+            switch (Math.Min(8, n - j0))
+            {
+                case 8: OuterColumns<Eight>(p0, p1, a, lda, bj, bStep, jStep, rowMask, tile + j0 * 16); break;
+                case 7: OuterColumns<Seven>(p0, p1, a, lda, bj, bStep, jStep, rowMask, tile + j0 * 16); break;
+                case 6: OuterColumns<Six>(p0, p1, a, lda, bj, bStep, jStep, rowMask, tile + j0 * 16); break;
+                case 5: OuterColumns<Five>(p0, p1, a, lda, bj, bStep, jStep, rowMask, tile + j0 * 16); break;
+                case 4: OuterColumns<Four>(p0, p1, a, lda, bj, bStep, jStep, rowMask, tile + j0 * 16); break;
+                case 3: OuterColumns<Three>(p0, p1, a, lda, bj, bStep, jStep, rowMask, tile + j0 * 16); break;
+                case 2: OuterColumns<Two>(p0, p1, a, lda, bj, bStep, jStep, rowMask, tile + j0 * 16); break;
+                default: OuterColumns<One>(p0, p1, a, lda, bj, bStep, jStep, rowMask, tile + j0 * 16); break;
+            }
+        }
+    }
+
+    private struct Seven : IRowCount { public static int Count => 7; }
+    private struct Six : IRowCount { public static int Count => 6; }
+    private struct Five : IRowCount { public static int Count => 5; }
+    private struct Four : IRowCount { public static int Count => 4; }
+    private struct Three : IRowCount { public static int Count => 3; }
+    private struct Two : IRowCount { public static int Count => 2; }
+    private struct One : IRowCount { public static int Count => 1; }
+
+    // TCols.Count ≤ 8 columns of the tile (the columns beyond it compiled out).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OuterColumns<TCols>(int p0, int p1, float* a, nint lda, float* b, nint bStep, nint jStep,
+        Vector512<float> rowMask, float* tile) where TCols : struct, IRowCount
+    {
+        int w = TCols.Count;
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default, e6 = default, e7 = default;
+        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default, o6 = default, o7 = default;
+        nint j2 = 2 * jStep, j3 = 3 * jStep;
+        float* ap = a + p0 * lda, b0 = b + p0 * bStep, b4 = b0 + 4 * jStep;
+        int p = p0;
+        for (; p + 2 <= p1; p += 2, ap += 2 * lda, b0 += 2 * bStep, b4 += 2 * bStep)
+        {
+            var x = Avx512F.MaskLoad(ap, rowMask, Vector512<float>.Zero);
+            var y = Avx512F.MaskLoad(ap + lda, rowMask, Vector512<float>.Zero);
+            float* c0 = b0 + bStep, c4 = b4 + bStep;
+            e0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b0[0]), e0);
+            o0 = Vector512.FusedMultiplyAdd(y, Vector512.Create(c0[0]), o0);
+            if (w > 1) { e1 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b0[jStep]), e1); o1 = Vector512.FusedMultiplyAdd(y, Vector512.Create(c0[jStep]), o1); }
+            if (w > 2) { e2 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b0[j2]), e2); o2 = Vector512.FusedMultiplyAdd(y, Vector512.Create(c0[j2]), o2); }
+            if (w > 3) { e3 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b0[j3]), e3); o3 = Vector512.FusedMultiplyAdd(y, Vector512.Create(c0[j3]), o3); }
+            if (w > 4) { e4 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b4[0]), e4); o4 = Vector512.FusedMultiplyAdd(y, Vector512.Create(c4[0]), o4); }
+            if (w > 5) { e5 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b4[jStep]), e5); o5 = Vector512.FusedMultiplyAdd(y, Vector512.Create(c4[jStep]), o5); }
+            if (w > 6) { e6 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b4[j2]), e6); o6 = Vector512.FusedMultiplyAdd(y, Vector512.Create(c4[j2]), o6); }
+            if (w > 7) { e7 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b4[j3]), e7); o7 = Vector512.FusedMultiplyAdd(y, Vector512.Create(c4[j3]), o7); }
+        }
+        if (p < p1)
+        {
+            var x = Avx512F.MaskLoad(ap, rowMask, Vector512<float>.Zero);
+            e0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b0[0]), e0);
+            if (w > 1) e1 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b0[jStep]), e1);
+            if (w > 2) e2 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b0[j2]), e2);
+            if (w > 3) e3 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b0[j3]), e3);
+            if (w > 4) e4 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b4[0]), e4);
+            if (w > 5) e5 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b4[jStep]), e5);
+            if (w > 6) e6 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b4[j2]), e6);
+            if (w > 7) e7 = Vector512.FusedMultiplyAdd(x, Vector512.Create(b4[j3]), e7);
+        }
+        (e0 + o0).Store(tile);
+        if (w > 1) (e1 + o1).Store(tile + 16);
+        if (w > 2) (e2 + o2).Store(tile + 32);
+        if (w > 3) (e3 + o3).Store(tile + 48);
+        if (w > 4) (e4 + o4).Store(tile + 64);
+        if (w > 5) (e5 + o5).Store(tile + 80);
+        if (w > 6) (e6 + o6).Store(tile + 96);
+        if (w > 7) (e7 + o7).Store(tile + 112);
     }
 
     /// <summary>Packed B of Interleaved up to this many floats lives on the stack (32 KiB).</summary>
