@@ -100,6 +100,11 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             NarrowPath(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
             return;
         }
+        if (accelerated && GemmShortK.Takes(transB == Transpose.Yes, n, k) && work > DirectMaxWork)
+        {
+            ShortKPath(transA == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+            return;
+        }
         if (!accelerated || work <= DirectMaxWork)
         {
             GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -190,6 +195,27 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             try
             {
                 GemmNarrow.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, team);
+            }
+            finally
+            {
+                ReleaseTeam(team);
+            }
+        }
+    }
+
+    // A short K (GemmShortK), threaded like the packed path when there are rows for each thread.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private void ShortKPath(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
+    {
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            var team = TakeTeam(work >= ParallelMinWork && m >= 2 * _threads);
+            try
+            {
+                GemmShortK.Run(transA, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, team);
             }
             finally
             {
