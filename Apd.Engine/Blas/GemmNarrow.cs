@@ -19,8 +19,8 @@ internal static unsafe class GemmNarrow
     /// Whether this path takes the product: C narrower than a quarter of a micro-kernel panel, or narrower than
     /// half a panel with few rows (packing would cost more than the 12×16 kernel saves) or A stored transposed.
     /// </summary>
-    public static bool Takes(int m, int n, bool transA)
-        => n >= 2 && (n < SgemmPacked.NR / 4 || n < SgemmPacked.NR / 2 && (transA || m < 48));
+    public static bool Takes(int m, int n, bool transA, bool transB)
+        => n >= 2 && (n < SgemmPacked.NR / 4 || n < SgemmPacked.NR / 2 && (transA || m < 48 || !transB && Avx512F.IsSupported));
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C. Caller has validated, handled m, n, k = 0 and alpha = 0, and pinned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -609,7 +609,7 @@ internal static unsafe class GemmNarrow
 
     // Rows [i0, i1) of C = alpha·A·B + beta·C with A (m×k) and B (k×n, n ≤ 16) untransposed: eight rows at a time,
     // one accumulator per row holding all n columns; per k one masked load of B's row and eight broadcasts of A.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void Broadcast(int i0, int i1, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
         float beta, float* c, nint ldc)
     {
@@ -617,34 +617,28 @@ internal static unsafe class GemmNarrow
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
         int i = i0;
-        for (; i + 8 <= i1; i += 8)
+        if (i1 - i0 >= 8)
         {
-            float* r0 = a + i * lda, r4 = r0 + 4 * lda;
-            nint l2 = 2 * lda, l3 = 3 * lda;
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
-            float* bp = b;
-            for (int p = 0; p < k; p++, bp += ldb)
+            // Blocks of 8 to 12 rows (BlockRows), the last moved up to end at i1 (its first rows recomputed, not stored).
+            float* sums = stackalloc float[12 * 16];
+            int rows = BlockRows(i1 - i0);
+            for (; i < i1; i += rows)
             {
-                var bv = Avx512F.MaskLoad(bp, mask, Vector512<float>.Zero);
-                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[p]), bv, s0);
-                s1 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[lda + p]), bv, s1);
-                s2 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[l2 + p]), bv, s2);
-                s3 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[l3 + p]), bv, s3);
-                s4 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[p]), bv, s4);
-                s5 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[lda + p]), bv, s5);
-                s6 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[l2 + p]), bv, s6);
-                s7 = Vector512.FusedMultiplyAdd(Vector512.Create(r4[l3 + p]), bv, s7);
+                int top = Math.Min(i, i1 - rows), skip = i - top;
+                float* at = a + top * lda;
+                switch (rows)
+                {
+                    case 12: BroadcastBlock<Twelve>(k, at, lda, b, ldb, mask, sums); break;
+                    case 11: BroadcastBlock<Eleven>(k, at, lda, b, ldb, mask, sums); break;
+                    case 10: BroadcastBlock<Ten>(k, at, lda, b, ldb, mask, sums); break;
+                    case 9: BroadcastBlock<Nine>(k, at, lda, b, ldb, mask, sums); break;
+                    default: BroadcastBlock<Eight>(k, at, lda, b, ldb, mask, sums); break;
+                }
+                float* ci = c + i * ldc;
+                for (int r = 0, count = Math.Min(rows, i1 - i); r < count; r++)
+                    StoreRow(ci + r * ldc, Vector512.Load(sums + (skip + r) * 16), va, vb, beta, mask);
             }
-            float* ci = c + i * ldc;
-            StoreRow(ci, s0, va, vb, beta, mask);
-            StoreRow(ci + ldc, s1, va, vb, beta, mask);
-            StoreRow(ci + 2 * ldc, s2, va, vb, beta, mask);
-            StoreRow(ci + 3 * ldc, s3, va, vb, beta, mask);
-            StoreRow(ci + 4 * ldc, s4, va, vb, beta, mask);
-            StoreRow(ci + 5 * ldc, s5, va, vb, beta, mask);
-            StoreRow(ci + 6 * ldc, s6, va, vb, beta, mask);
-            StoreRow(ci + 7 * ldc, s7, va, vb, beta, mask);
+            return;
         }
         for (; i + 4 <= i1; i += 4)
         {
@@ -680,6 +674,40 @@ internal static unsafe class GemmNarrow
             if (p < k) s0 = Vector512.FusedMultiplyAdd(Vector512.Create(ai[p]), Avx512F.MaskLoad(bp, mask, Vector512<float>.Zero), s0);
             StoreRow(c + i * ldc, s0 + s1, va, vb, beta, mask);
         }
+    }
+
+    // sums[r·16 ..] = Σ_p A[r, p]·B[p, 0..n) for the R = TRows.Count rows a + r·lda: per k one masked load of B's
+    // row and R broadcasts of A (rows beyond R compiled out).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BroadcastBlock<TRows>(int k, float* a, nint lda, float* b, nint ldb, Vector512<float> mask, float* sums)
+        where TRows : struct, IRowCount
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default;
+        Vector512<float> s6 = default, s7 = default, s8 = default, s9 = default, s10 = default, s11 = default;
+        float* a0 = a, a4 = a + 4 * lda, a8 = a + 8 * lda;
+        nint l2 = 2 * lda, l3 = 3 * lda;
+        for (int p = 0; p < k; p++, b += ldb, a0++, a4++, a8++)
+        {
+            var bv = Avx512F.MaskLoad(b, mask, Vector512<float>.Zero);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[0]), bv, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[lda]), bv, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[l2]), bv, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[l3]), bv, s3);
+            s4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[0]), bv, s4);
+            s5 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[lda]), bv, s5);
+            s6 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[l2]), bv, s6);
+            s7 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[l3]), bv, s7);
+            if (TRows.Count > 8) s8 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[0]), bv, s8);
+            if (TRows.Count > 9) s9 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[lda]), bv, s9);
+            if (TRows.Count > 10) s10 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[l2]), bv, s10);
+            if (TRows.Count > 11) s11 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[l3]), bv, s11);
+        }
+        s0.Store(sums); s1.Store(sums + 16); s2.Store(sums + 32); s3.Store(sums + 48);
+        s4.Store(sums + 64); s5.Store(sums + 80); s6.Store(sums + 96); s7.Store(sums + 112);
+        if (TRows.Count > 8) s8.Store(sums + 128);
+        if (TRows.Count > 9) s9.Store(sums + 144);
+        if (TRows.Count > 10) s10.Store(sums + 160);
+        if (TRows.Count > 11) s11.Store(sums + 176);
     }
 
     // C's row ← alpha·s + beta·C's row, in the masked columns; beta = 0 never reads C.

@@ -95,7 +95,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             SgemvPath(transB == Transpose.No, transA == Transpose.No, n, k, alpha, b, ldb, a, lda, beta, c, 1, work);
             return;
         }
-        if (accelerated && GemmNarrow.Takes(m, n, transA == Transpose.Yes) && work > DirectMaxWork)
+        if (accelerated && GemmNarrow.Takes(m, n, transA == Transpose.Yes, transB == Transpose.Yes) && work > DirectMaxWork)
         {
             NarrowPath(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
             return;
