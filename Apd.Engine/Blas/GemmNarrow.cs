@@ -200,9 +200,6 @@ internal static unsafe class GemmNarrow
         }
     }
 
-    /// <summary>Below this many multiply-adds Outer runs on one thread; above it the threads split K.</summary>
-    private const long OuterSplitMinWork = 1L << 20;
-
     // A stored transposed (k×m, m < 16): C (m×n) = alpha·Σ_p A[p, 0..m) ⊗ op(B)[p, 0..n) + beta·C. Column j of C is
     // one vector over the m rows; per p one masked load of A's row p and one broadcast of op(B)[p, j] per column.
     // Columns go eight at a time, each with two accumulators (even and odd p) so at least ten chains of FMAs are in
@@ -213,7 +210,7 @@ internal static unsafe class GemmNarrow
         float beta, float* c, nint ldc, GemmThreadTeam? team)
     {
         // tile[j·16 + i] = Σ_p A[p, i]·op(B)[p, j]: n ≤ 16 columns of 16 rows.
-        int parts = team is not null && (long)m * n * k >= OuterSplitMinWork ? Math.Min(team.Size, k / 256 + 1) : 1;
+        int parts = team is null ? 1 : Math.Min(team.Size, k / 256 + 1);
         float* tiles = stackalloc float[parts * 256];
         if (parts == 1)
         {

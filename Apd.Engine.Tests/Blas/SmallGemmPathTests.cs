@@ -1,0 +1,184 @@
+using Apd.Engine.Blas;
+using Apd.Engine.Kernels.Reference;
+using Apd.Engine.Tests.Kernels;
+
+namespace Apd.Engine.Tests.Blas;
+
+/// <summary>
+/// The managed SGEMM's paths for small and narrow products, each reached by shapes chosen to land on it (with
+/// AVX-512; with it off, or with hardware intrinsics off, the same shapes check the fallbacks): every tile read in
+/// place, 2–8 columns interleaved along k, 8–15 columns by broadcasts, A stored transposed with under 16 rows
+/// by outer products, K ≤ 4 with B's rows in registers, and a contiguous column of C from the strip kernels.
+/// All against the naive loop in double, with alpha/beta, leading dimensions past the row, and NaN in C when beta = 0.
+/// </summary>
+[TestFixture, Category("Kernels")]
+public class SmallGemmPathTests
+{
+    private static readonly Transpose N = Transpose.No, T = Transpose.Yes;
+
+    // Every tile of C from kernels reading A and B in place: alpha = 1, B untransposed, n a multiple of 32, K ≤ 256,
+    // rows 12q, 12q + 8 or 12q + 4 (A untransposed) or 12q (A transposed); one more block of columns past 320.
+    private static readonly (Transpose A, int M, int N, int K)[] InPlace =
+    [
+        (N, 64, 64, 64), (N, 96, 96, 96), (N, 128, 128, 128), (N, 100, 64, 50), (N, 20, 64, 40), (N, 16, 32, 9),
+        (N, 24, 352, 30), (N, 36, 64, 256), (T, 48, 96, 70), (T, 12, 32, 12), (T, 96, 96, 96),
+    ];
+
+    // A and B untransposed, 2–8 columns: 2, 4 or 8 consecutive k per lane group; odd K, K < g, fewer than 8 rows.
+    private static readonly (int M, int N, int K)[] Interleaved =
+    [
+        (30, 8, 200), (30, 4, 200), (30, 2, 200), (30, 7, 201), (7, 5, 300), (1000, 2, 40), (130, 3, 11), (700, 6, 1),
+        (64, 8, 64), (9, 5, 203), (11, 2, 777), (460, 3, 3),
+    ];
+
+    // A and B untransposed, 8–15 columns, any number of rows: blocks of 8–12 rows, the last moved up.
+    private static readonly (int M, int N, int K)[] Broadcast =
+    [
+        (64, 15, 500), (200, 9, 300), (1000, 15, 100), (64, 8, 300), (49, 12, 33), (8, 10, 600), (131, 11, 17),
+    ];
+
+    // A stored transposed, under 16 rows (or the rows past the last block of 16), 2–15 columns, either B.
+    private static readonly (Transpose B, int M, int N, int K)[] Outer =
+    [
+        (N, 7, 5, 3000), (N, 15, 12, 500), (T, 10, 10, 100), (N, 3, 3, 1000), (N, 40, 9, 70), (T, 2, 2, 5000),
+        (T, 13, 15, 301), (N, 9, 8, 60),
+    ];
+
+    // K ≤ 4, B untransposed, at least 16 columns: 64 columns at a time, then 16, the last masked.
+    private static readonly (Transpose A, int M, int N, int K)[] ShortK =
+    [
+        (N, 500, 500, 2), (N, 100, 100, 4), (T, 64, 1000, 1), (N, 130, 77, 3), (T, 70, 16, 4), (N, 300, 64, 1), (T, 257, 130, 2),
+    ];
+
+    [Test]
+    public void Tiles_read_in_place_match_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 1;
+        foreach (var (ta, m, n, k) in InPlace)
+        {
+            Check(blas, ta, N, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, ta, N, m, n, k, 1f, 1f, pad: 0, seed++);
+            Check(blas, ta, N, m, n, k, 1f, -0.5f, pad: 3, seed++);
+        }
+    }
+
+    [Test]
+    public void Two_to_eight_columns_interleaved_along_k_match_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 100;
+        foreach (var (m, n, k) in Interleaved)
+        {
+            Check(blas, N, N, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, N, N, m, n, k, -0.75f, 0.5f, pad: 2, seed++);
+        }
+    }
+
+    [Test]
+    public void Eight_to_fifteen_columns_by_broadcasts_match_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 200;
+        foreach (var (m, n, k) in Broadcast)
+        {
+            Check(blas, N, N, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, N, N, m, n, k, 1.5f, -1f, pad: 5, seed++);
+        }
+    }
+
+    [Test]
+    public void Few_rows_of_a_transposed_A_by_outer_products_match_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 300;
+        foreach (var (tb, m, n, k) in Outer)
+        {
+            Check(blas, T, tb, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, T, tb, m, n, k, 0.5f, 2f, pad: 1, seed++);
+        }
+    }
+
+    [Test]
+    public void K_up_to_four_with_B_rows_in_registers_matches_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 400;
+        foreach (var (ta, m, n, k) in ShortK)
+        {
+            Check(blas, ta, N, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, ta, N, m, n, k, -2f, 0.25f, pad: 4, seed++);
+        }
+    }
+
+    [Test]
+    public void A_column_of_C_from_the_strip_kernels_matches_the_naive_loop_contiguous_or_strided()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 500;
+        foreach (var (m, k) in new[] { (64, 64), (128, 64), (80, 33), (16, 200), (200, 7) })
+        {
+            Check(blas, T, N, m, 1, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, T, N, m, 1, k, 0.5f, 1f, pad: 0, seed++);
+            Check(blas, T, N, m, 1, k, 1f, -1f, pad: 2, seed++);
+        }
+    }
+
+    [Test]
+    public void Threaded_short_K_interleaved_and_outer_products_match_the_naive_loop()
+    {
+        // Enough work (≥ 2²¹ multiply-adds) to share between two threads: rows, or K for the outer products.
+        var blas = new ManagedBlas(2);
+        Check(blas, N, N, 4000, 8, 70, 1f, 0f, pad: 0, 601);
+        Check(blas, N, N, 3001, 5, 150, 0.5f, 1f, pad: 1, 602);
+        Check(blas, T, N, 15, 15, 10000, 1f, 0f, pad: 0, 603);
+        Check(blas, T, T, 9, 13, 20000, -1f, 0.5f, pad: 2, 604);
+        Check(blas, N, N, 3000, 700, 1, 1f, 0f, pad: 0, 605);
+        Check(blas, T, N, 1001, 600, 4, 1f, 2f, pad: 3, 606);
+        Check(blas, N, N, 3000, 12, 80, 1f, 0f, pad: 0, 607);
+    }
+
+    [Test]
+    public void Beta_zero_never_reads_C_on_any_of_these_paths()
+    {
+        var blas = new ManagedBlas(1);
+        foreach (var (ta, tb, m, n, k) in new[]
+                 {
+                     (N, N, 64, 64, 64), (T, N, 48, 96, 70), (N, N, 30, 8, 201), (N, N, 64, 15, 500), (T, N, 7, 5, 3000),
+                     (N, N, 500, 500, 2), (T, N, 64, 1, 64),
+                 })
+        {
+            var rng = new Random(m * 31 + n);
+            int lda = ta == N ? k : m, ldb = tb == N ? n : k;
+            float[] a = RandomF(rng, (ta == N ? m : k) * lda), b = RandomF(rng, (tb == N ? k : n) * ldb);
+            float[] c = new float[m * n];
+            Array.Fill(c, float.NaN);
+            blas.Sgemm(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
+            Assert.That(c.Count(float.IsNaN), Is.Zero, $"{m}×{n}×{k} {ta}{tb}: NaN read from C with beta = 0");
+        }
+    }
+
+    private static void Check(ManagedBlas blas, Transpose ta, Transpose tb, int m, int n, int k, float alpha, float beta, int pad, int seed)
+    {
+        var rng = new Random(seed);
+        int lda = (ta == N ? k : m) + pad, ldb = (tb == N ? n : k) + pad, ldc = n + pad;
+        float[] a = RandomF(rng, (ta == N ? m : k) * lda);
+        float[] b = RandomF(rng, (tb == N ? k : n) * ldb);
+        float[] c = RandomF(rng, m * ldc);
+        // The oracle in double on the same float inputs; the padding between rows of C must stay untouched.
+        double[] expected = Array.ConvertAll(c, x => (double)x);
+        blas.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        GemmReference.Gemm(ta == T, tb == T, m, n, k, alpha, Array.ConvertAll(a, x => (double)x), lda,
+            Array.ConvertAll(b, x => (double)x), ldb, beta, expected, ldc);
+        double atol = 1e-6 + 4e-7 * k * Math.Abs(alpha);
+        Approx.AssertClose<double>(Array.ConvertAll(c, x => (double)x), expected, atol, 2e-6,
+            $"managed ({blas.Threads} threads) sgemm {ta}{tb} m={m} n={n} k={k} alpha={alpha} beta={beta} pad={pad}");
+    }
+
+    private static float[] RandomF(Random rng, int length)
+    {
+        var r = new float[length];
+        for (int i = 0; i < length; i++) r[i] = (float)(rng.NextDouble() * 2 - 1);
+        return r;
+    }
+}
