@@ -29,12 +29,15 @@ public class SmallGemmPathTests
     [
         (30, 8, 200), (30, 4, 200), (30, 2, 200), (30, 7, 201), (7, 5, 300), (1000, 2, 40), (130, 3, 11), (700, 6, 1),
         (64, 8, 64), (9, 5, 203), (11, 2, 777), (460, 3, 3),
+        // Blocks of 12, 11 and 9 rows (the others above are blocks of 10 and 8).
+        (36, 8, 50), (120, 4, 30), (48, 2, 64), (22, 5, 40), (27, 6, 33),
     ];
 
     // A and B untransposed, 8–15 columns, any number of rows: blocks of 8–12 rows, the last moved up.
     private static readonly (int M, int N, int K)[] Broadcast =
     [
         (64, 15, 500), (200, 9, 300), (1000, 15, 100), (64, 8, 300), (49, 12, 33), (8, 10, 600), (131, 11, 17),
+        (36, 12, 40), (33, 9, 50), (27, 13, 30),
     ];
 
     // A stored transposed, under 16 rows (or the rows past the last block of 16), 2–15 columns, either B.
