@@ -157,47 +157,84 @@ internal static unsafe class SgemmPacked
     }
 
     /// <summary>
-    /// True when every tile of C can come from a kernel reading A and B where they lie (AVX-512, alpha = 1, B
-    /// untransposed, one K-slice, whole 32-column panels, rows that split into 12- and 8-row tiles, no stride a
-    /// multiple of 4 KiB): then <see cref="GemmInPlace"/> needs no workspace, packing or edge buffer.
+    /// True when C can be computed from A and B where they lie (<see cref="GemmInPlace"/>): AVX-512, alpha = 1, B
+    /// untransposed, one K-slice, 12 to 192 rows, no stride a multiple of 4 KiB, and with A stored transposed whole
+    /// 16-column panels. No workspace, no packing.
     /// </summary>
     public static bool ComputesInPlace(bool transA, bool transB, int m, int n, int k, float alpha, nint lda, nint ldb)
-        => ReadsAInPlace(transA, alpha, lda) && ReadsBInPlace(transB, m, ldb) && k <= KC && n % NR == 0
-           && (m % MR == 0 || !transA && (m % MR == 8 || m % MR == 4 && m > MR));
+        => ReadsAInPlace(transA, alpha, lda) && ReadsBInPlace(transB, m, ldb) && k <= KC && m >= MR && (!transA || n % 16 == 0);
 
-    // The loop nest of Run for a C that ComputesInPlace: the same tiles in the same order (blocks of NB columns, row
-    // tiles, panels), straight into C. Run's set-up (workspace, problem, edge tile) was ≈ 5 % of a 64³ product.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // C = op(A)·B + beta·C for a C that ComputesInPlace, the tiles in Run's order (blocks of NB columns, row tiles,
+    // panels) but straight from A, B and C. Row tiles: 12 rows, then 8 + 8 (m = 12q + 4) or 8 (12q + 8) when A is
+    // untransposed; any other last rows (and 8-row tiles of a 16-column panel) are a 12-row tile moved up to end at
+    // the tile's last row, computed into an edge tile of which only the tile's rows are merged into C. Columns:
+    // 32-column panels, then one of 16; the last n mod 16 columns are a narrow product of their own (GemmNarrow,
+    // or a matrix-vector product for one column). Run's set-up (workspace, packing the ragged panel, problem) was
+    // ≈ 5 % of a 64³ product and ragged edges cost 100³ 13 % against OpenBLAS.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void GemmInPlace(bool transA, int m, int n, int k, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
     {
-        // Rows 12q + 4 end in two 8-row tiles (as in Run); 12q + 8 in one.
-        int fullTiles = m % MR == 4 ? m / MR - 1 : m / MR;
+        float* edge = stackalloc float[MR * NR];
+        int wide = n / NR * NR, half = n - wide >= 16 ? 16 : 0, narrow = n - wide - half;
+        int fullTiles = m / MR, rest = m - fullTiles * MR;
+        // Untransposed A ends in 8-row tiles for 12q + 8 and 12q + 4 rows (the 8×32 kernel), otherwise a moved-up tile.
+        bool eights = !transA && (rest == 8 || rest == 4 && fullTiles >= 1);
+        if (eights && rest == 4) fullTiles--;
         int fullRows = fullTiles * MR;
-        for (int jc = 0; jc < n; jc += NB)
+        for (int jc = 0; jc < wide + half; jc += NB)
         {
-            int jEnd = Math.Min(n, jc + NB);
-            for (int row = 0; row < fullRows; row += MR)
+            int jEnd = Math.Min(wide, jc + NB);
+            bool halfHere = half > 0 && jc + NB >= wide + half;
+            for (int row = 0; row < m;)
             {
+                int rows = row < fullRows ? MR : eights ? 8 : m - row;
+                // The 12-row tile computing rows [row, row + rows): itself, or moved up to end at row + rows.
+                int top = Math.Min(row, m - MR), skip = row - top;
                 float* cRow = c + row * ldc;
-                if (transA)
-                {
-                    for (int j = jc; j < jEnd; j += NR)
-                        SgemmMicroKernels.Kernel12x32T(k, a + row, lda, b + j, ldb, cRow + j, ldc, beta);
-                }
-                else
-                {
-                    float* aRows = a + row * lda;
-                    for (int j = jc; j < jEnd; j += NR)
-                        SgemmMicroKernels.Kernel12x32Rows(k, aRows, lda, b + j, ldb, cRow + j, ldc, beta);
-                }
-            }
-            for (int row = fullRows; row < m; row += 8)
-            {
-                float* aRows = a + row * lda, cRow = c + row * ldc;
                 for (int j = jc; j < jEnd; j += NR)
-                    SgemmMicroKernels.Kernel8x32Rows(k, aRows, lda, b + j, ldb, cRow + j, ldc, beta);
+                {
+                    if (rows == MR)
+                        Tile12x32(transA, k, a, lda, row, b + j, ldb, cRow + j, ldc, beta);
+                    else if (rows == 8 && eights)
+                        SgemmMicroKernels.Kernel8x32Rows(k, a + row * lda, lda, b + j, ldb, cRow + j, ldc, beta);
+                    else
+                    {
+                        Tile12x32(transA, k, a, lda, top, b + j, ldb, edge, NR, 0f);
+                        MergeEdge(edge + skip * NR, NR, rows, NR, cRow + j, ldc, beta);
+                    }
+                }
+                if (halfHere)
+                {
+                    if (rows == MR)
+                        Tile12x16(transA, k, a, lda, row, b + wide, ldb, cRow + wide, ldc, beta);
+                    else
+                    {
+                        Tile12x16(transA, k, a, lda, top, b + wide, ldb, edge, NR, 0f);
+                        MergeEdge(edge + skip * NR, NR, rows, 16, cRow + wide, ldc, beta);
+                    }
+                }
+                row += rows;
             }
         }
+        if (narrow == 1)
+            Sgemv.Run(false, false, m, k, 1f, a, lda, b + (n - 1), ldb, beta, c + (n - 1), ldc, null);
+        else if (narrow > 1)
+            GemmNarrow.Run(false, false, m, narrow, k, 1f, a, lda, b + (n - narrow), ldb, beta, c + (n - narrow), ldc, null);
+    }
+
+    // The 12×32 tile of C at rows [row, row + 12) from A in place (its rows, or its columns when stored transposed).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile12x32(bool transA, int k, float* a, nint lda, int row, float* b, nint ldb, float* c, nint ldc, float beta)
+    {
+        if (transA) SgemmMicroKernels.Kernel12x32T(k, a + row, lda, b, ldb, c, ldc, beta);
+        else SgemmMicroKernels.Kernel12x32Rows(k, a + row * lda, lda, b, ldb, c, ldc, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile12x16(bool transA, int k, float* a, nint lda, int row, float* b, nint ldb, float* c, nint ldc, float beta)
+    {
+        if (transA) SgemmMicroKernels.Kernel12x16T(k, a + row, lda, b, ldb, c, ldc, beta);
+        else SgemmMicroKernels.Kernel12x16Rows(k, a + row * lda, lda, b, ldb, c, ldc, beta);
     }
 
     // A small C over a long K (e.g. a convolution's weight gradient, 20×75 over K = 50 000) has too few tiles
