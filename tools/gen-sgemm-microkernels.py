@@ -121,6 +121,7 @@ out = hdr
 out += kernel("Kernel12x32", "Vector512", 12, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})") + "\n\n"
 out += kernel("Kernel12x32T", "Vector512", 12, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride="lda") + "\n\n"
 out += kernel("Kernel12x16T", "Vector512", 12, 1, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride="lda") + "\n\n"
+out += kernel("Kernel8x32T", "Vector512", 8, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride="lda") + "\n\n"
 out += kernel("Kernel12x16", "Vector512", 12, 1, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})") + "\n\n"
 out += kernel_rows("Kernel12x32Rows", 12, 2, 16) + "\n\n"
 out += kernel_rows("Kernel12x16Rows", 12, 1, 16) + "\n\n"

@@ -563,6 +563,151 @@ internal static unsafe class SgemmMicroKernels
         }
     }
 
+    // 8×32 tile with Vector512: 16 accumulators; per k one load of each B vector, 8 broadcasts of A (A read in place where it is stored transposed: its row k holds the tile's rows side by side, lda apart).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel8x32T(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float beta)
+    {
+        // Start pulling the C tile into L1 now; it is needed only after the k loop.
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(c + 0 * ldc + 0);
+            Sse.Prefetch0(c + 0 * ldc + 16);
+            Sse.Prefetch0(c + 1 * ldc + 0);
+            Sse.Prefetch0(c + 1 * ldc + 16);
+            Sse.Prefetch0(c + 2 * ldc + 0);
+            Sse.Prefetch0(c + 2 * ldc + 16);
+            Sse.Prefetch0(c + 3 * ldc + 0);
+            Sse.Prefetch0(c + 3 * ldc + 16);
+            Sse.Prefetch0(c + 4 * ldc + 0);
+            Sse.Prefetch0(c + 4 * ldc + 16);
+            Sse.Prefetch0(c + 5 * ldc + 0);
+            Sse.Prefetch0(c + 5 * ldc + 16);
+            Sse.Prefetch0(c + 6 * ldc + 0);
+            Sse.Prefetch0(c + 6 * ldc + 16);
+            Sse.Prefetch0(c + 7 * ldc + 0);
+            Sse.Prefetch0(c + 7 * ldc + 16);
+        }
+        var c0_0 = Vector512<float>.Zero; var c0_1 = Vector512<float>.Zero;
+        var c1_0 = Vector512<float>.Zero; var c1_1 = Vector512<float>.Zero;
+        var c2_0 = Vector512<float>.Zero; var c2_1 = Vector512<float>.Zero;
+        var c3_0 = Vector512<float>.Zero; var c3_1 = Vector512<float>.Zero;
+        var c4_0 = Vector512<float>.Zero; var c4_1 = Vector512<float>.Zero;
+        var c5_0 = Vector512<float>.Zero; var c5_1 = Vector512<float>.Zero;
+        var c6_0 = Vector512<float>.Zero; var c6_1 = Vector512<float>.Zero;
+        var c7_0 = Vector512<float>.Zero; var c7_1 = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            var a1 = Vector512.Create(a[1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            var a2 = Vector512.Create(a[2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            var a3 = Vector512.Create(a[3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            var a4 = Vector512.Create(a[4]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            var a5 = Vector512.Create(a[5]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            var a6 = Vector512.Create(a[6]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
+            var a7 = Vector512.Create(a[7]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1);
+            a += lda;
+            b += ldb;
+        }
+        float* cr = c;
+        if (beta == 0f)
+        {
+            Vector512.Store(c0_0, cr + 0);
+            Vector512.Store(c0_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c1_0, cr + 0);
+            Vector512.Store(c1_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c2_0, cr + 0);
+            Vector512.Store(c2_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c3_0, cr + 0);
+            Vector512.Store(c3_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c4_0, cr + 0);
+            Vector512.Store(c4_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c5_0, cr + 0);
+            Vector512.Store(c5_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c6_0, cr + 0);
+            Vector512.Store(c6_1, cr + 16);
+            cr += ldc;
+            Vector512.Store(c7_0, cr + 0);
+            Vector512.Store(c7_1, cr + 16);
+        }
+        else if (beta == 1f)
+        {
+            Vector512.Store(c0_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c0_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c1_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c1_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c2_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c2_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c3_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c3_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c4_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c4_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c5_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c5_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c6_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c6_1 + Vector512.Load(cr + 16), cr + 16);
+            cr += ldc;
+            Vector512.Store(c7_0 + Vector512.Load(cr + 0), cr + 0);
+            Vector512.Store(c7_1 + Vector512.Load(cr + 16), cr + 16);
+        }
+        else
+        {
+            var bv = Vector512.Create(beta);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c0_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c0_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c1_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c1_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c2_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c2_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c3_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c3_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c4_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c4_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c5_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c5_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c6_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c6_1), cr + 16);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c7_0), cr + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 16), c7_1), cr + 16);
+        }
+    }
+
     // 12×16 tile with Vector512: 12 accumulators; per k one load of each B vector, 12 broadcasts of A.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel12x16(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)

@@ -158,16 +158,16 @@ internal static unsafe class SgemmPacked
 
     /// <summary>
     /// True when C can be computed from A and B where they lie (<see cref="GemmInPlace"/>): AVX-512, alpha = 1, B
-    /// untransposed, one K-slice, 12 to 192 rows, no stride a multiple of 4 KiB, and with A stored transposed whole
-    /// 16-column panels. No workspace, no packing.
+    /// untransposed, one K-slice, 12 to 192 rows, no stride a multiple of 4 KiB. No workspace, no packing.
     /// </summary>
     public static bool ComputesInPlace(bool transA, bool transB, int m, int n, int k, float alpha, nint lda, nint ldb)
-        => ReadsAInPlace(transA, alpha, lda) && ReadsBInPlace(transB, m, ldb) && k <= KC && m >= MR && (!transA || n % 16 == 0);
+        => ReadsAInPlace(transA, alpha, lda) && ReadsBInPlace(transB, m, ldb) && k <= KC && m >= MR;
 
     // C = op(A)·B + beta·C for a C that ComputesInPlace, the tiles in Run's order (blocks of NB columns, row tiles,
-    // panels) but straight from A, B and C. Row tiles: 12 rows, then 8 + 8 (m = 12q + 4) or 8 (12q + 8) when A is
-    // untransposed; any other last rows (and 8-row tiles of a 16-column panel) are a 12-row tile moved up to end at
-    // the tile's last row, computed into an edge tile of which only the tile's rows are merged into C. Columns:
+    // panels) but straight from A, B and C. Row tiles: 12 rows, then 8 + 8 (m = 12q + 4) or 8 (12q + 8); any other
+    // last rows (and 8-row tiles of a 16-column panel) are a 12-row tile (8-row for fewer than
+    // 8 rows of an untransposed A) moved up to end at the last row, computed into an edge tile of which only the
+    // tile's rows are merged into C. Columns:
     // 32-column panels, then one of 16; the last n mod 16 columns are a narrow product of their own (GemmNarrow,
     // or a matrix-vector product for one column). Run's set-up (workspace, packing the ragged panel, problem) was
     // ≈ 5 % of a 64³ product and ragged edges cost 100³ 13 % against OpenBLAS.
@@ -177,8 +177,8 @@ internal static unsafe class SgemmPacked
         float* edge = stackalloc float[MR * NR];
         int wide = n / NR * NR, half = n - wide >= 16 ? 16 : 0, narrow = n - wide - half;
         int fullTiles = m / MR, rest = m - fullTiles * MR;
-        // Untransposed A ends in 8-row tiles for 12q + 8 and 12q + 4 rows (the 8×32 kernel), otherwise a moved-up tile.
-        bool eights = !transA && (rest == 8 || rest == 4 && fullTiles >= 1);
+        // 12q + 8 and 12q + 4 rows end in 8-row tiles (the 8×32 kernels), others in a moved-up tile.
+        bool eights = rest == 8 || rest == 4 && fullTiles >= 1;
         if (eights && rest == 4) fullTiles--;
         int fullRows = fullTiles * MR;
         for (int jc = 0; jc < wide + half; jc += NB)
@@ -196,7 +196,13 @@ internal static unsafe class SgemmPacked
                     if (rows == MR)
                         Tile12x32(transA, k, a, lda, row, b + j, ldb, cRow + j, ldc, beta);
                     else if (rows == 8 && eights)
-                        SgemmMicroKernels.Kernel8x32Rows(k, a + row * lda, lda, b + j, ldb, cRow + j, ldc, beta);
+                        Tile8x32(transA, k, a, lda, row, b + j, ldb, cRow + j, ldc, beta);
+                    else if (rows < 8)
+                    {
+                        // Fewer than 8 last rows: the 8-row tile moved up wastes less than the 12-row one.
+                        Tile8x32(transA, k, a, lda, m - 8, b + j, ldb, edge, NR, 0f);
+                        MergeEdge(edge + (8 - rows) * NR, NR, rows, NR, cRow + j, ldc, beta);
+                    }
                     else
                     {
                         Tile12x32(transA, k, a, lda, top, b + j, ldb, edge, NR, 0f);
@@ -217,9 +223,9 @@ internal static unsafe class SgemmPacked
             }
         }
         if (narrow == 1)
-            Sgemv.Run(false, false, m, k, 1f, a, lda, b + (n - 1), ldb, beta, c + (n - 1), ldc, null);
+            Sgemv.Run(transA, false, m, k, 1f, a, lda, b + (n - 1), ldb, beta, c + (n - 1), ldc, null);
         else if (narrow > 1)
-            GemmNarrow.Run(false, false, m, narrow, k, 1f, a, lda, b + (n - narrow), ldb, beta, c + (n - narrow), ldc, null);
+            GemmNarrow.Run(transA, false, m, narrow, k, 1f, a, lda, b + (n - narrow), ldb, beta, c + (n - narrow), ldc, null);
     }
 
     // The 12×32 tile of C at rows [row, row + 12) from A in place (its rows, or its columns when stored transposed).
@@ -228,6 +234,13 @@ internal static unsafe class SgemmPacked
     {
         if (transA) SgemmMicroKernels.Kernel12x32T(k, a + row, lda, b, ldb, c, ldc, beta);
         else SgemmMicroKernels.Kernel12x32Rows(k, a + row * lda, lda, b, ldb, c, ldc, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile8x32(bool transA, int k, float* a, nint lda, int row, float* b, nint ldb, float* c, nint ldc, float beta)
+    {
+        if (transA) SgemmMicroKernels.Kernel8x32T(k, a + row, lda, b, ldb, c, ldc, beta);
+        else SgemmMicroKernels.Kernel8x32Rows(k, a + row * lda, lda, b, ldb, c, ldc, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
