@@ -146,6 +146,17 @@ public class SmallGemmPathTests
     }
 
     [Test]
+    public void A_stored_transposed_packed_eight_tiles_per_row_matches_the_naive_loop()
+    {
+        // A packed (alpha ≠ 1, or lda a multiple of 4 KiB): whole tiles, two 8-row tiles (m = 12q + 4), a short last tile.
+        var blas = new ManagedBlas(1);
+        Check(blas, T, N, 1024, 40, 30, 1f, 0f, pad: 0, 701);
+        Check(blas, T, N, 1021, 40, 30, 1f, 0.5f, pad: 3, 702);
+        Check(blas, T, T, 100, 70, 300, -0.5f, 0f, pad: 0, 703);
+        Check(blas, T, N, 197, 33, 20, 2f, 1f, pad: 1, 704);
+    }
+
+    [Test]
     public void Beta_zero_never_reads_C_on_any_of_these_paths()
     {
         var blas = new ManagedBlas(1);
