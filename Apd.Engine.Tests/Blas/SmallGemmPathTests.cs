@@ -26,6 +26,8 @@ public class SmallGemmPathTests
         // product (one column: a matrix-vector product), with A transposed 16-column panels only.
         (N, 100, 100, 100), (N, 50, 50, 50), (N, 72, 80, 30), (N, 13, 40, 20), (N, 61, 49, 33), (N, 100, 113, 50),
         (N, 40, 350, 20), (N, 16, 48, 30), (T, 20, 64, 40), (T, 25, 48, 9), (T, 190, 80, 256),
+        // K over more than one slice of 256 (rows 12q, 12q + 4, 12q + 8 only), with a narrow last column block.
+        (N, 40, 40, 300), (N, 100, 70, 600), (T, 36, 40, 600), (N, 20, 64, 513), (T, 44, 33, 257),
     ];
 
     // A and B untransposed, 2–8 columns: 2, 4 or 8 consecutive k per lane group; odd K, K < g, fewer than 8 rows.

@@ -158,10 +158,13 @@ internal static unsafe class SgemmPacked
 
     /// <summary>
     /// True when C can be computed from A and B where they lie (<see cref="GemmInPlace"/>): AVX-512, alpha = 1, B
-    /// untransposed, one K-slice, 12 to 192 rows, no stride a multiple of 4 KiB. No workspace, no packing.
+    /// untransposed, 12 to 192 rows, no stride a multiple of 4 KiB, and over more than one K-slice only rows that
+    /// split into 12- and 8-row tiles (a moved-up last tile would repeat its waste on every slice; Run packs those
+    /// rows into a 4-row tile instead). No workspace, no packing.
     /// </summary>
     public static bool ComputesInPlace(bool transA, bool transB, int m, int n, int k, float alpha, nint lda, nint ldb)
-        => ReadsAInPlace(transA, alpha, lda) && ReadsBInPlace(transB, m, ldb) && k <= KC && m >= MR;
+        => ReadsAInPlace(transA, alpha, lda) && ReadsBInPlace(transB, m, ldb) && m >= MR
+           && (k <= KC || m % MR is 0 or 4 or 8);
 
     // C = op(A)·B + beta·C for a C that ComputesInPlace, the tiles in Run's order (blocks of NB columns, row tiles,
     // panels) but straight from A, B and C. Row tiles: 12 rows, then 8 + 8 (m = 12q + 4) or 8 (12q + 8); any other
@@ -181,6 +184,26 @@ internal static unsafe class SgemmPacked
         bool eights = rest == 8 || rest == 4 && fullTiles >= 1;
         if (eights && rest == 4) fullTiles--;
         int fullRows = fullTiles * MR;
+        // K-slices of KC as in Run: the first applies beta, the others accumulate.
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            float sliceBeta = pc == 0 ? beta : 1f;
+            float* aSlice = transA ? a + pc * lda : a + pc;
+            float* bSlice = b + pc * ldb;
+            InPlaceSlice(transA, m, n, kc, aSlice, lda, bSlice, ldb, sliceBeta, c, ldc, edge, wide, half, fullRows, eights);
+        }
+        if (narrow == 1)
+            Sgemv.Run(transA, false, m, k, 1f, a, lda, b + (n - 1), ldb, beta, c + (n - 1), ldc, null);
+        else if (narrow > 1)
+            GemmNarrow.Run(transA, false, m, narrow, k, 1f, a, lda, b + (n - narrow), ldb, beta, c + (n - narrow), ldc, null);
+    }
+
+    // One K-slice of GemmInPlace over the 32- and 16-column panels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InPlaceSlice(bool transA, int m, int n, int k, float* a, nint lda, float* b, nint ldb, float beta,
+        float* c, nint ldc, float* edge, int wide, int half, int fullRows, bool eights)
+    {
         for (int jc = 0; jc < wide + half; jc += NB)
         {
             int jEnd = Math.Min(wide, jc + NB);
@@ -222,10 +245,6 @@ internal static unsafe class SgemmPacked
                 row += rows;
             }
         }
-        if (narrow == 1)
-            Sgemv.Run(transA, false, m, k, 1f, a, lda, b + (n - 1), ldb, beta, c + (n - 1), ldc, null);
-        else if (narrow > 1)
-            GemmNarrow.Run(transA, false, m, narrow, k, 1f, a, lda, b + (n - narrow), ldb, beta, c + (n - narrow), ldc, null);
     }
 
     // The 12×32 tile of C at rows [row, row + 12) from A in place (its rows, or its columns when stored transposed).
