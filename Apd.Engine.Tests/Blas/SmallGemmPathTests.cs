@@ -73,6 +73,22 @@ public class SmallGemmPathTests
     }
 
     [Test]
+    public void B_stored_transposed_turned_row_major_then_read_in_place_matches_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 50;
+        foreach (var (ta, m, n, k) in new[]
+                 {
+                     (N, 64, 64, 64), (T, 64, 64, 64), (N, 100, 100, 100), (T, 100, 100, 100), (N, 30, 40, 200),
+                     (N, 128, 128, 128), (T, 24, 256, 33), (N, 13, 17, 300), (T, 36, 50, 600),
+                 })
+        {
+            Check(blas, ta, T, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, ta, T, m, n, k, 1f, -1.5f, pad: 3, seed++);
+        }
+    }
+
+    [Test]
     public void Two_to_eight_columns_interleaved_along_k_match_the_naive_loop()
     {
         var blas = new ManagedBlas(1);
