@@ -126,6 +126,8 @@ out += kernel("Kernel12x16", "Vector512", 12, 1, 16, lambda a,b,c: f"Vector512.F
 out += kernel_rows("Kernel12x32Rows", 12, 2, 16) + "\n\n"
 out += kernel_rows("Kernel12x16Rows", 12, 1, 16) + "\n\n"
 out += kernel_rows("Kernel8x32Rows", 8, 2, 16) + "\n\n"
+out += kernel_rows("Kernel8x16Rows", 8, 1, 16) + "\n\n"
+out += kernel("Kernel8x16T", "Vector512", 8, 1, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride="lda") + "\n\n"
 out += kernel("Kernel8x32", "Vector512", 8, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride=12) + "\n\n"
 out += kernel("Kernel4x32", "Vector512", 4, 2, 16, lambda a,b,c: f"Vector512.FusedMultiplyAdd({a}, {b}, {c})", astride=12) + "\n\n"
 out += kernel("Kernel6x16", "Vector256", 6, 2, 8, lambda a,b,c: f"Vector256.FusedMultiplyAdd({a}, {b}, {c})") + "\n\n"

@@ -16,18 +16,20 @@ public class SmallGemmPathTests
 {
     private static readonly Transpose N = Transpose.No, T = Transpose.Yes;
 
-    // Every tile of C from kernels reading A and B in place: alpha = 1, B untransposed, K ≤ 256, 12 to 192 rows:
-    // rows 12q, 12q + 8 or 12q + 4 (8-row tiles, A untransposed); one more block of columns past 320.
+    // Every tile of C from kernels reading A and B in place: alpha = 1, B untransposed, 12 to 192 rows: rows 12q,
+    // 12q + 8 or 12q + 4 (8-row tiles); one more block of columns past 320.
     private static readonly (Transpose A, int M, int N, int K)[] InPlace =
     [
         (N, 64, 64, 64), (N, 96, 96, 96), (N, 128, 128, 128), (N, 100, 64, 50), (N, 20, 64, 40), (N, 16, 32, 9),
         (N, 24, 352, 30), (N, 36, 64, 256), (T, 48, 96, 70), (T, 12, 32, 12), (T, 96, 96, 96),
-        // Ragged: last rows as a moved-up 12-row tile, a 16-column panel, the last n mod 16 columns as a narrow
-        // product (one column: a matrix-vector product), with A transposed 16-column panels only.
+        // Ragged: last rows as a moved-up tile, a 16-column panel, the last n mod 16 columns as a narrow product
+        // (one column: a matrix-vector product).
         (N, 100, 100, 100), (N, 50, 50, 50), (N, 72, 80, 30), (N, 13, 40, 20), (N, 61, 49, 33), (N, 100, 113, 50),
         (N, 40, 350, 20), (N, 16, 48, 30), (T, 20, 64, 40), (T, 25, 48, 9), (T, 190, 80, 256),
-        // K over more than one slice of 256 (rows 12q, 12q + 4, 12q + 8 only), with a narrow last column block.
+        // K over more than one slice of 256, with a narrow last column block.
         (N, 40, 40, 300), (N, 100, 70, 600), (T, 36, 40, 600), (N, 20, 64, 513), (T, 44, 33, 257),
+        // m mod 4 = 1, 2, 3: the last m mod 4 + 4 rows from a moved-up 8-row tile, over one or several slices.
+        (N, 15, 64, 30), (T, 27, 48, 300), (N, 14, 50, 20), (T, 17, 40, 9), (N, 50, 70, 600), (N, 189, 96, 40), (T, 33, 33, 33),
     ];
 
     // A and B untransposed, 2–8 columns: 2, 4 or 8 consecutive k per lane group; odd K, K < g, fewer than 8 rows.

@@ -1484,6 +1484,244 @@ internal static unsafe class SgemmMicroKernels
         }
     }
 
+    // 8×16 tile with Vector512, A read in place: row r of the tile is a + r·lda (rows 0–3 from a, 4–7 from a + 4·lda,
+    // 8–11 from a + 8·lda, so the addresses need three bases and lda, 3·lda). For small products, where packing A costs
+    // more than the kernel saves by reading it packed (SgemmPacked.ReadsAInPlace).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel8x16Rows(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float beta)
+    {
+        var c0_0 = Vector512<float>.Zero;
+        var c1_0 = Vector512<float>.Zero;
+        var c2_0 = Vector512<float>.Zero;
+        var c3_0 = Vector512<float>.Zero;
+        var c4_0 = Vector512<float>.Zero;
+        var c5_0 = Vector512<float>.Zero;
+        var c6_0 = Vector512<float>.Zero;
+        var c7_0 = Vector512<float>.Zero;
+        float* ar0 = a, ar4 = a + 4 * lda;
+        nint lda2 = 2 * lda, lda3 = 3 * lda;
+        int p = 0;
+        for (; p + 2 <= kc; p += 2)
+        {
+            var b0_0 = Vector512.Load(b + 0);
+            var a0_0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0_0, b0_0, c0_0);
+            var a1_0 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1_0, b0_0, c1_0);
+            var a2_0 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2_0, b0_0, c2_0);
+            var a3_0 = Vector512.Create(ar0[lda3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3_0, b0_0, c3_0);
+            var a4_0 = Vector512.Create(ar4[0]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4_0, b0_0, c4_0);
+            var a5_0 = Vector512.Create(ar4[lda]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5_0, b0_0, c5_0);
+            var a6_0 = Vector512.Create(ar4[lda2]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6_0, b0_0, c6_0);
+            var a7_0 = Vector512.Create(ar4[lda3]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7_0, b0_0, c7_0);
+            var b0_1 = Vector512.Load(b + ldb + 0);
+            var a0_1 = Vector512.Create(ar0[0 + 1]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0_1, b0_1, c0_0);
+            var a1_1 = Vector512.Create(ar0[lda + 1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1_1, b0_1, c1_0);
+            var a2_1 = Vector512.Create(ar0[lda2 + 1]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2_1, b0_1, c2_0);
+            var a3_1 = Vector512.Create(ar0[lda3 + 1]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3_1, b0_1, c3_0);
+            var a4_1 = Vector512.Create(ar4[0 + 1]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4_1, b0_1, c4_0);
+            var a5_1 = Vector512.Create(ar4[lda + 1]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5_1, b0_1, c5_0);
+            var a6_1 = Vector512.Create(ar4[lda2 + 1]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6_1, b0_1, c6_0);
+            var a7_1 = Vector512.Create(ar4[lda3 + 1]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7_1, b0_1, c7_0);
+            ar0 += 2; ar4 += 2;
+            b += 2 * ldb;
+        }
+        if (p < kc)
+        {
+            var b0_0 = Vector512.Load(b + 0);
+            var a0_0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0_0, b0_0, c0_0);
+            var a1_0 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1_0, b0_0, c1_0);
+            var a2_0 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2_0, b0_0, c2_0);
+            var a3_0 = Vector512.Create(ar0[lda3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3_0, b0_0, c3_0);
+            var a4_0 = Vector512.Create(ar4[0]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4_0, b0_0, c4_0);
+            var a5_0 = Vector512.Create(ar4[lda]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5_0, b0_0, c5_0);
+            var a6_0 = Vector512.Create(ar4[lda2]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6_0, b0_0, c6_0);
+            var a7_0 = Vector512.Create(ar4[lda3]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7_0, b0_0, c7_0);
+        }
+        float* cr = c;
+        if (beta == 0f)
+        {
+            Vector512.Store(c0_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c1_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c2_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c3_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c4_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c5_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c6_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c7_0, cr + 0);
+        }
+        else if (beta == 1f)
+        {
+            Vector512.Store(c0_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c1_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c2_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c3_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c4_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c5_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c6_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c7_0 + Vector512.Load(cr + 0), cr + 0);
+        }
+        else
+        {
+            var bv = Vector512.Create(beta);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c0_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c1_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c2_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c3_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c4_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c5_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c6_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c7_0), cr + 0);
+        }
+    }
+
+    // 8×16 tile with Vector512: 8 accumulators; per k one load of each B vector, 8 broadcasts of A (A read in place where it is stored transposed: its row k holds the tile's rows side by side, lda apart).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel8x16T(int kc, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float beta)
+    {
+        // Start pulling the C tile into L1 now; it is needed only after the k loop.
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(c + 0 * ldc + 0);
+            Sse.Prefetch0(c + 1 * ldc + 0);
+            Sse.Prefetch0(c + 2 * ldc + 0);
+            Sse.Prefetch0(c + 3 * ldc + 0);
+            Sse.Prefetch0(c + 4 * ldc + 0);
+            Sse.Prefetch0(c + 5 * ldc + 0);
+            Sse.Prefetch0(c + 6 * ldc + 0);
+            Sse.Prefetch0(c + 7 * ldc + 0);
+        }
+        var c0_0 = Vector512<float>.Zero;
+        var c1_0 = Vector512<float>.Zero;
+        var c2_0 = Vector512<float>.Zero;
+        var c3_0 = Vector512<float>.Zero;
+        var c4_0 = Vector512<float>.Zero;
+        var c5_0 = Vector512<float>.Zero;
+        var c6_0 = Vector512<float>.Zero;
+        var c7_0 = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var a0 = Vector512.Create(a[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            var a1 = Vector512.Create(a[1]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            var a2 = Vector512.Create(a[2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            var a3 = Vector512.Create(a[3]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            var a4 = Vector512.Create(a[4]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            var a5 = Vector512.Create(a[5]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            var a6 = Vector512.Create(a[6]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            var a7 = Vector512.Create(a[7]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
+            a += lda;
+            b += ldb;
+        }
+        float* cr = c;
+        if (beta == 0f)
+        {
+            Vector512.Store(c0_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c1_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c2_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c3_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c4_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c5_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c6_0, cr + 0);
+            cr += ldc;
+            Vector512.Store(c7_0, cr + 0);
+        }
+        else if (beta == 1f)
+        {
+            Vector512.Store(c0_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c1_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c2_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c3_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c4_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c5_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c6_0 + Vector512.Load(cr + 0), cr + 0);
+            cr += ldc;
+            Vector512.Store(c7_0 + Vector512.Load(cr + 0), cr + 0);
+        }
+        else
+        {
+            var bv = Vector512.Create(beta);
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c0_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c1_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c2_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c3_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c4_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c5_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c6_0), cr + 0);
+            cr += ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(bv, Vector512.Load(cr + 0), c7_0), cr + 0);
+        }
+    }
+
     // 8×32 tile with Vector512: 16 accumulators; per k one load of each B vector, 8 broadcasts of A (the first 8 rows of a 12-row A panel).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel8x32(int kc, float* a, float* b, nint ldb, float* c, nint ldc, float beta)

@@ -158,32 +158,28 @@ internal static unsafe class SgemmPacked
 
     /// <summary>
     /// True when C can be computed from A and B where they lie (<see cref="GemmInPlace"/>): AVX-512, alpha = 1, B
-    /// untransposed, 12 to 192 rows, no stride a multiple of 4 KiB, and over more than one K-slice only rows that
-    /// split into 12- and 8-row tiles (a moved-up last tile would repeat its waste on every slice; Run packs those
-    /// rows into a 4-row tile instead). No workspace, no packing.
+    /// untransposed, 12 to 192 rows, no stride a multiple of 4 KiB. No workspace, no packing.
     /// </summary>
     public static bool ComputesInPlace(bool transA, bool transB, int m, int n, int k, float alpha, nint lda, nint ldb)
-        => ReadsAInPlace(transA, alpha, lda) && ReadsBInPlace(transB, m, ldb) && m >= MR
-           && (k <= KC || m % MR is 0 or 4 or 8);
+        => ReadsAInPlace(transA, alpha, lda) && ReadsBInPlace(transB, m, ldb) && m >= MR;
 
-    // C = op(A)·B + beta·C for a C that ComputesInPlace, the tiles in Run's order (blocks of NB columns, row tiles,
-    // panels) but straight from A, B and C. Row tiles: 12 rows, then 8 + 8 (m = 12q + 4) or 8 (12q + 8); any other
-    // last rows (and 8-row tiles of a 16-column panel) are a 12-row tile (8-row for fewer than
-    // 8 rows of an untransposed A) moved up to end at the last row, computed into an edge tile of which only the
-    // tile's rows are merged into C. Columns:
-    // 32-column panels, then one of 16; the last n mod 16 columns are a narrow product of their own (GemmNarrow,
-    // or a matrix-vector product for one column). Run's set-up (workspace, packing the ragged panel, problem) was
-    // ≈ 5 % of a 64³ product and ragged edges cost 100³ 13 % against OpenBLAS.
+    // C = op(A)·B + beta·C for a C that ComputesInPlace, the tiles in Run's order (K-slices, blocks of NB columns, row
+    // tiles, panels) but straight from A, B and C. Row tiles of 12 and 8 rows (8 + 8 for m = 12q + 4, 8 for 12q + 8);
+    // when m is not a multiple of 4 its last m mod 4 + 4 rows are an 8-row tile moved up to end at row m (1–3 rows
+    // recomputed, not stored). Columns: 32-column panels, then one of 16; the last n mod 16 columns are a narrow
+    // product of their own (GemmNarrow, or a matrix-vector product for one column). Run's set-up (workspace, packing
+    // the ragged panel, problem) was ≈ 5 % of a 64³ product and ragged edges cost 100³ 13 % against OpenBLAS.
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void GemmInPlace(bool transA, int m, int n, int k, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
     {
         float* edge = stackalloc float[MR * NR];
         int wide = n / NR * NR, half = n - wide >= 16 ? 16 : 0, narrow = n - wide - half;
-        int fullTiles = m / MR, rest = m - fullTiles * MR;
-        // 12q + 8 and 12q + 4 rows end in 8-row tiles (the 8×32 kernels), others in a moved-up tile.
-        bool eights = rest == 8 || rest == 4 && fullTiles >= 1;
-        if (eights && rest == 4) fullTiles--;
-        int fullRows = fullTiles * MR;
+        // Row tiles: m = 12·twelves + 8·eights + rest, rest = 0 or 5–7 (m mod 4 + 4); the last `rest` rows are an 8-row
+        // tile moved up to end at row m, computed into the edge tile, of which only those rows are merged into C.
+        int rest = m % 4 == 0 ? 0 : m % 4 + 4;
+        int quads = (m - rest) / 4;
+        int eights = quads % 3 == 0 ? 0 : quads % 3 == 1 ? 2 : 1;
+        int fullRows = (m - rest - 8 * eights) / MR * MR;
         // K-slices of KC as in Run: the first applies beta, the others accumulate.
         for (int pc = 0; pc < k; pc += KC)
         {
@@ -191,7 +187,7 @@ internal static unsafe class SgemmPacked
             float sliceBeta = pc == 0 ? beta : 1f;
             float* aSlice = transA ? a + pc * lda : a + pc;
             float* bSlice = b + pc * ldb;
-            InPlaceSlice(transA, m, n, kc, aSlice, lda, bSlice, ldb, sliceBeta, c, ldc, edge, wide, half, fullRows, eights);
+            InPlaceSlice(transA, m, n, kc, aSlice, lda, bSlice, ldb, sliceBeta, c, ldc, edge, wide, half, fullRows, m - rest);
         }
         if (narrow == 1)
             Sgemv.Run(transA, false, m, k, 1f, a, lda, b + (n - 1), ldb, beta, c + (n - 1), ldc, null);
@@ -199,10 +195,11 @@ internal static unsafe class SgemmPacked
             GemmNarrow.Run(transA, false, m, narrow, k, 1f, a, lda, b + (n - narrow), ldb, beta, c + (n - narrow), ldc, null);
     }
 
-    // One K-slice of GemmInPlace over the 32- and 16-column panels.
+    // One K-slice of GemmInPlace over the 32- and 16-column panels: 12-row tiles up to fullRows, 8-row tiles up to
+    // tiledRows, then the moved-up 8-row tile.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InPlaceSlice(bool transA, int m, int n, int k, float* a, nint lda, float* b, nint ldb, float beta,
-        float* c, nint ldc, float* edge, int wide, int half, int fullRows, bool eights)
+        float* c, nint ldc, float* edge, int wide, int half, int fullRows, int tiledRows)
     {
         for (int jc = 0; jc < wide + half; jc += NB)
         {
@@ -210,36 +207,31 @@ internal static unsafe class SgemmPacked
             bool halfHere = half > 0 && jc + NB >= wide + half;
             for (int row = 0; row < m;)
             {
-                int rows = row < fullRows ? MR : eights ? 8 : m - row;
-                // The 12-row tile computing rows [row, row + rows): itself, or moved up to end at row + rows.
-                int top = Math.Min(row, m - MR), skip = row - top;
+                int rows = row < fullRows ? MR : row < tiledRows ? 8 : m - row;
                 float* cRow = c + row * ldc;
                 for (int j = jc; j < jEnd; j += NR)
                 {
                     if (rows == MR)
                         Tile12x32(transA, k, a, lda, row, b + j, ldb, cRow + j, ldc, beta);
-                    else if (rows == 8 && eights)
+                    else if (row < tiledRows)
                         Tile8x32(transA, k, a, lda, row, b + j, ldb, cRow + j, ldc, beta);
-                    else if (rows < 8)
-                    {
-                        // Fewer than 8 last rows: the 8-row tile moved up wastes less than the 12-row one.
-                        Tile8x32(transA, k, a, lda, m - 8, b + j, ldb, edge, NR, 0f);
-                        MergeEdge(edge + (8 - rows) * NR, NR, rows, NR, cRow + j, ldc, beta);
-                    }
                     else
                     {
-                        Tile12x32(transA, k, a, lda, top, b + j, ldb, edge, NR, 0f);
-                        MergeEdge(edge + skip * NR, NR, rows, NR, cRow + j, ldc, beta);
+                        Tile8x32(transA, k, a, lda, m - 8, b + j, ldb, edge, NR, 0f);
+                        MergeEdge(edge + (8 - rows) * NR, NR, rows, NR, cRow + j, ldc, beta);
                     }
                 }
                 if (halfHere)
                 {
+                    float* bHalf = b + wide;
                     if (rows == MR)
-                        Tile12x16(transA, k, a, lda, row, b + wide, ldb, cRow + wide, ldc, beta);
+                        Tile12x16(transA, k, a, lda, row, bHalf, ldb, cRow + wide, ldc, beta);
+                    else if (row < tiledRows)
+                        Tile8x16(transA, k, a, lda, row, bHalf, ldb, cRow + wide, ldc, beta);
                     else
                     {
-                        Tile12x16(transA, k, a, lda, top, b + wide, ldb, edge, NR, 0f);
-                        MergeEdge(edge + skip * NR, NR, rows, 16, cRow + wide, ldc, beta);
+                        Tile8x16(transA, k, a, lda, m - 8, bHalf, ldb, edge, NR, 0f);
+                        MergeEdge(edge + (8 - rows) * NR, NR, rows, 16, cRow + wide, ldc, beta);
                     }
                 }
                 row += rows;
@@ -260,6 +252,13 @@ internal static unsafe class SgemmPacked
     {
         if (transA) SgemmMicroKernels.Kernel8x32T(k, a + row, lda, b, ldb, c, ldc, beta);
         else SgemmMicroKernels.Kernel8x32Rows(k, a + row * lda, lda, b, ldb, c, ldc, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile8x16(bool transA, int k, float* a, nint lda, int row, float* b, nint ldb, float* c, nint ldc, float beta)
+    {
+        if (transA) SgemmMicroKernels.Kernel8x16T(k, a + row, lda, b, ldb, c, ldc, beta);
+        else SgemmMicroKernels.Kernel8x16Rows(k, a + row * lda, lda, b, ldb, c, ldc, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
