@@ -1,10 +1,12 @@
 // SGEMM with a narrow C (2 ≤ n < NR/2 columns; Takes): the packed kernel would pad every panel of B to NR
-// columns and do mostly wasted multiply-adds (10×1000×10 ran at 15 GFLOP/s). Three forms, by storage:
-//   A stored transposed: blocks of 16 rows × 8 columns of C straight from A's rows (Tall);
-//   A and B untransposed, 8–16 columns: each row of C from broadcasts of A against B's rows (Broadcast);
-//   otherwise (and the last m mod 16 rows of Tall): dot products of op(A)'s rows with op(B)'s columns, both
-//   made contiguous along k, four columns per load of A (Rows, Dot4).
-// Rows of C are shared between the threads.
+// columns and do mostly wasted multiply-adds (10×1000×10 ran at 15 GFLOP/s). Forms, by storage:
+//   A stored transposed: blocks of 16 rows × 8 columns of C straight from A's rows (Tall); fewer than 16 rows
+//     (and the last m mod 16 rows of Tall) by outer products, one vector per column of C (Outer);
+//   A and B untransposed, 2–8 columns: vectors of 2, 4 or 8 consecutive k per column against B packed the same
+//     way (Interleaved); 8–16 columns: each row of C from broadcasts of A against B's rows (Broadcast);
+//   otherwise: dot products of op(A)'s rows with op(B)'s columns, both made contiguous along k, four columns per
+//     load of A (Rows, Dot4).
+// Rows of C (K for Outer) are shared between the threads.
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;

@@ -1,8 +1,9 @@
 // The default IBlas: pure managed, no native library. SGEMM runs the packed-panel kernel
 // (SgemmPacked: AVX-512, AVX2+FMA or Vector128 micro-kernels) above a small size and the
-// unpacked direct loops below it; a single column or row of C is a matrix-vector product (Sgemv), and a C
-// narrower than half a panel is built from dot products (GemmNarrow); multi-threaded only when the work
-// pays for waking a thread.
+// unpacked direct loops below it; a single column or row of C is a matrix-vector product (Sgemv), a C
+// narrower than half a panel has its own forms (GemmNarrow), a K of at most 4 is one pass over C (GemmShortK),
+// and a small single-threaded product reads A and B in place with no workspace (SgemmPacked.GemmInPlace);
+// multi-threaded only when the work pays for waking a thread.
 // DGEMM (gradient checks) uses the direct loops for every size.
 using System.Buffers;
 using System.Collections.Concurrent;

@@ -9,6 +9,8 @@
 // The first K-slice applies beta (beta = 0 never reads C); later slices accumulate.
 // Hot methods are [AggressiveOptimization]: fully optimised at first call, so the first GEMMs of a process
 // do not run tier-0 packing loops.
+// GemmInPlace runs the same tiles without any packing or workspace when A and B can both be read in place
+// (small single-threaded products; ComputesInPlace).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
