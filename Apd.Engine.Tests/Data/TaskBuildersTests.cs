@@ -132,4 +132,27 @@ public sealed class TaskBuildersTests
         Assert.That(m2, Has.All.EqualTo(0f).Within(1e-5f));
         Assert.That(s2, Has.All.EqualTo(1f).Within(1e-4f));
     }
+
+    [Test]
+    public void Every_builder_keeps_channels_height_and_width_of_a_non_square_set()
+    {
+        // 2×3×5: a swapped pair of sizes keeps the pixel count, so only the shape itself shows it.
+        var rng = new System.Random(3);
+        var images = new float[12 * 2 * 3 * 5];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)rng.NextDouble();
+        var data = new LabeledSet(images, Enumerable.Range(0, 12).Select(i => i % 4).ToArray(), classes: 4, channels: 2, height: 3, width: 5);
+        var groupOf = Enumerable.Range(0, 12).Select(i => i % 4 < 2 ? 0 : 1).ToArray();
+        var built = new (string Name, LabeledSet Set, int Classes)[]
+        {
+            ("SelectClasses", TaskBuilders.SelectClasses(data, [3, 1, 0]), 3),
+            ("SelectGroup", TaskBuilders.SelectGroup(data, groupOf, 1, [2, 3]), 2),
+            ("SeededSubset", TaskBuilders.SeededSubset(data, 5, 1, 0), 4),
+            ("StratifiedSplit.Train", TaskBuilders.StratifiedSplit(data, 0.5, 1, 0).Train, 4),
+            ("StratifiedSplit.Validation", TaskBuilders.StratifiedSplit(data, 0.5, 1, 0).Validation, 4),
+            ("PermutePixels", TaskBuilders.PermutePixels(data, Enumerable.Range(0, 15).Reverse().ToArray()), 4),
+            ("Rotate", TaskBuilders.Rotate(data, 30), 4),
+        };
+        foreach (var (name, set, classes) in built)
+            Assert.That((set.Classes, set.Channels, set.Height, set.Width), Is.EqualTo((classes, 2, 3, 5)), name);
+    }
 }
