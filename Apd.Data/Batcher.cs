@@ -1,18 +1,20 @@
-// Mini-batches over a LabeledImages: each epoch a seeded shuffle of the item order, each batch
+// Mini-batches over a LabeledSet: each epoch a seeded shuffle of the item order, each batch
 // copied into caller-owned contiguous buffers x (batch, C, H, W) and y (batch). No allocation per
 // batch or sample: the order array is made once and reshuffled in place.
+using Apd.Engine.Tensors;
+
 namespace Apd.Data;
 
 public sealed class Batcher
 {
-    private readonly LabeledImages _data;
+    private readonly LabeledSet _data;
     private readonly int[] _order;
     private readonly int _seed;
     private readonly bool _shuffle;
     private int _position;
 
     /// <param name="shuffle">false keeps the stored order every epoch (evaluation).</param>
-    public Batcher(LabeledImages data, int batchSize, int seed, bool shuffle = true)
+    public Batcher(LabeledSet data, int batchSize, int seed, bool shuffle = true)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be positive, got {batchSize}");
@@ -31,7 +33,7 @@ public sealed class Batcher
     public int BatchesPerEpoch => (_data.Count + BatchSize - 1) / BatchSize;
 
     /// <summary>Floats needed in x for one full batch.</summary>
-    public int BatchFloats => BatchSize * _data.SampleSize;
+    public int BatchFloats => BatchSize * _data.SampleLength;
 
     /// <summary>Starts epoch <paramref name="epoch"/>: its order depends only on (seed, epoch).</summary>
     public void Reset(int epoch)
@@ -43,12 +45,12 @@ public sealed class Batcher
     }
 
     /// <summary>
-    /// Copies the next batch into x (count·SampleSize floats used) and y (count labels used).
+    /// Copies the next batch into x (count·SampleLength floats used) and y (count labels used).
     /// Returns false, with count = 0, when the epoch is exhausted.
     /// </summary>
     public bool Next(Span<float> x, Span<int> y, out int count)
     {
-        int n = _data.SampleSize;
+        int n = _data.SampleLength;
         count = Math.Min(BatchSize, _order.Length - _position);
         if (count <= 0)
         {

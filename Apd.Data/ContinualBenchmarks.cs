@@ -5,6 +5,7 @@ using System.Globalization;
 using Apd.Data.Catalogue;
 using Apd.Data.Readers;
 using Apd.Data.Tasks;
+using Apd.Engine.Tensors;
 
 namespace Apd.Data;
 
@@ -95,11 +96,11 @@ public static class ContinualBenchmarks
     }
 
     /// <summary>Train and test sets of a dataset, and the per-channel statistics of its training set (computed on first use).</summary>
-    private sealed class Source(LabeledImages train, LabeledImages test)
+    private sealed class Source(LabeledSet train, LabeledSet test)
     {
         private readonly Lazy<(float[] Mean, float[] Std)> _statistics = new(() => TaskBuilders.ChannelStatistics(train));
-        public LabeledImages Train { get; } = train;
-        public LabeledImages Test { get; } = test;
+        public LabeledSet Train { get; } = train;
+        public LabeledSet Test { get; } = test;
         public (float[] Mean, float[] Std) Statistics => _statistics.Value;
     }
 
@@ -149,7 +150,7 @@ public static class ContinualBenchmarks
                         $"decompressed SHA-256 {actual} differs from the standard {dataset.Name} file ({expected}); the file is well-formed but is not the standard data");
             }
         }
-        return new Source(IdxReader.ToLabeledImages(arrays[0], arrays[1], 10), IdxReader.ToLabeledImages(arrays[2], arrays[3], 10));
+        return new Source(IdxReader.ToLabeledSet(arrays[0], arrays[1], 10), IdxReader.ToLabeledSet(arrays[2], arrays[3], 10));
     }
 
     private static Source LoadCifar10(BenchmarkOptions options)
@@ -273,15 +274,15 @@ public static class ContinualBenchmarks
         return tasks;
     }
 
-    private static (LabeledImages Train, LabeledImages Test) Subsets(LabeledImages train, LabeledImages test, int t, BenchmarkOptions options) =>
+    private static (LabeledSet Train, LabeledSet Test) Subsets(LabeledSet train, LabeledSet test, int t, BenchmarkOptions options) =>
         (options.TrainPerTask is null ? train : TaskBuilders.SeededSubset(train, options.TrainPerTask, options.Seed, TrainSubsetStream + (ulong)t),
          options.TestPerTask is null ? test : TaskBuilders.SeededSubset(test, options.TestPerTask, options.Seed, TestSubsetStream + (ulong)t));
 
     /// <summary>Per-task subset (unless done before a transform), validation split, then normalisation.</summary>
-    private static ContinualTask Finish(string name, LabeledImages train, LabeledImages test, int[] originalClasses, int t, Source source, BenchmarkOptions options, bool subsetDone = false)
+    private static ContinualTask Finish(string name, LabeledSet train, LabeledSet test, int[] originalClasses, int t, Source source, BenchmarkOptions options, bool subsetDone = false)
     {
         if (!subsetDone) (train, test) = Subsets(train, test, t, options);
-        LabeledImages? validation = null;
+        LabeledSet? validation = null;
         if (options.ValidationFraction > 0)
             (train, validation) = TaskBuilders.StratifiedSplit(train, options.ValidationFraction, options.Seed, ValidationStream + (ulong)t);
         if (options.Normalization == PixelNormalization.MeanStd)

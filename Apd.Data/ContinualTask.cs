@@ -1,4 +1,6 @@
 // One task of a continual-learning benchmark and the ordered sequence of them.
+using Apd.Engine.Tensors;
+
 namespace Apd.Data;
 
 /// <summary>
@@ -7,11 +9,11 @@ namespace Apd.Data;
 /// stands for. <see cref="Validation"/> is carved from the training set when
 /// <see cref="BenchmarkOptions.ValidationFraction"/> &gt; 0, otherwise null.
 /// </summary>
-public sealed record ContinualTask(string Name, LabeledImages Train, LabeledImages Test)
+public sealed record ContinualTask(string Name, LabeledSet Train, LabeledSet Test)
 {
     public int Classes => Train.Classes;
     public IReadOnlyList<int> OriginalClasses { get; init; } = Array.Empty<int>();
-    public LabeledImages? Validation { get; init; }
+    public LabeledSet? Validation { get; init; }
 }
 
 /// <summary>The tasks of benchmark <see cref="Benchmark"/>, in the order they are learned.</summary>

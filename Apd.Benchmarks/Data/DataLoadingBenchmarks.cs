@@ -4,6 +4,7 @@
 using System.IO.Compression;
 using Apd.Data;
 using Apd.Data.Readers;
+using Apd.Engine.Tensors;
 using BenchmarkDotNet.Attributes;
 
 namespace Apd.Benchmarks.Data;
@@ -14,7 +15,7 @@ public class DataLoadingBenchmarks
     private string _dataDir = "";
     private string _images = "";
     private string _labels = "";
-    private LabeledImages _train = null!;
+    private LabeledSet _train = null!;
     private Batcher _batcher = null!;
     private float[] _x = [];
     private int[] _y = [];
@@ -25,7 +26,7 @@ public class DataLoadingBenchmarks
         _dataDir = FindSharedData() ?? throw new InvalidOperationException("Fashion-MNIST not found: set APD_TEST_DATA to the shared data folder");
         _images = Path.Combine(_dataDir, "fashion-mnist", "train-images-idx3-ubyte.gz");
         _labels = Path.Combine(_dataDir, "fashion-mnist", "train-labels-idx1-ubyte.gz");
-        _train = IdxReader.ReadLabeledImages(_images, _labels);
+        _train = IdxReader.ReadLabeledSet(_images, _labels);
         _batcher = new Batcher(_train, 100, seed: 1);
         _x = new float[_batcher.BatchFloats];
         _y = new int[_batcher.BatchSize];
@@ -34,8 +35,8 @@ public class DataLoadingBenchmarks
     [Benchmark(Baseline = true, Description = "gunzip only (60k images + labels)")]
     public long GunzipOnly() => Gunzip(_images) + Gunzip(_labels);
 
-    [Benchmark(Description = "IdxReader.ReadLabeledImages (60k, validated, float [0,1])")]
-    public int ReadFashionMnistTrain() => IdxReader.ReadLabeledImages(_images, _labels).Count;
+    [Benchmark(Description = "IdxReader.ReadLabeledSet (60k, validated, float [0,1])")]
+    public int ReadFashionMnistTrain() => IdxReader.ReadLabeledSet(_images, _labels).Count;
 
     [Benchmark(Description = "ContinualBenchmarks.Load split-fmnist (70k, SHA-256 checked)")]
     public int LoadSplitFmnist() => ContinualBenchmarks.Load("split-fmnist", new BenchmarkOptions { DataDir = _dataDir }).Tasks.Count;

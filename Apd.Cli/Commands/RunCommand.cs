@@ -7,7 +7,6 @@ using Apd.Data;
 using Apd.Engine.Checkpoints;
 using Apd.Engine.Decomposition;
 using Apd.Engine.Layers;
-using Apd.Engine.Tensors;
 using Apd.Engine.Training;
 
 namespace Apd.Cli.Commands;
@@ -45,7 +44,7 @@ public sealed class RunCommand : ICommand
         });
         // With --validation the accuracy matrix is measured on the held-out training images: tuning never sees the test split.
         bool onValidation = config.ValidationFraction > 0;
-        var tasks = sequence.Tasks.Select(t => new TaskData(t.Name, ToSet(t.Train), ToSet(onValidation ? t.Validation! : t.Test))).ToArray();
+        var tasks = sequence.Tasks.Select(t => new TaskData(t.Name, t.Train, onValidation ? t.Validation! : t.Test)).ToArray();
         var architecture = NetworkArchitecture.For(sequence.Channels, sequence.Height, sequence.Width);
         var (model, hooks) = Methods.Create(config, architecture, saved);
         stdout.WriteLine(Invariant($"apd run: {config.Benchmark} ({tasks.Length} task(s), {sequence.Channels}×{sequence.Height}×{sequence.Width}, {tasks.Sum(t => t.Train.Count)} training images), method {config.Method}, network {architecture.Name}, {config.Epochs} epoch(s)/task, batch {config.Batch}, lr {config.LearningRate}, seed {config.Seed}"));
@@ -277,9 +276,6 @@ public sealed class RunCommand : ICommand
         double v = a.Double(name, fallback);
         return v >= 0 && double.IsFinite(v) ? (float)v : throw new CliUsageException($"--{name} must be a non-negative number, got {v}");
     }
-
-    private static LabeledSet ToSet(LabeledImages images) =>
-        new(images.Images, images.Labels, images.Classes, images.Channels, images.Height, images.Width);
 
     private static void PrintTable(TextWriter w, ContinualRunResult result, double totalSeconds)
     {

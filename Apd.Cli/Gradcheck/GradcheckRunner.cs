@@ -1,6 +1,7 @@
 // Runs gradcheck cases through the registered ops and compares every expected output:
 // it passes where |got − expected| ≤ abs + rel·|expected| for every element. An op that is not
-// registered, a missing output, a shape mismatch or an exception fails the case.
+// registered, a missing output, a shape mismatch or an exception fails the case. A scalar (a loss) may be
+// written with shape [] or [1]: both hold its one value.
 using System.Globalization;
 using System.Reflection;
 
@@ -45,7 +46,7 @@ public static class GradcheckRunner
                 checks.Add(new OutputCheck(name, double.NaN, false, "not computed"));
                 continue;
             }
-            if (!actual.Shape.SequenceEqual(expected.Shape) || actual.Data.Length != expected.Data.Length)
+            if (!SameShape(actual, expected))
             {
                 checks.Add(new OutputCheck(name, double.NaN, false, $"shape {actual.ShapeText} ≠ {expected.ShapeText}"));
                 continue;
@@ -62,6 +63,13 @@ public static class GradcheckRunner
             checks.Add(new OutputCheck(name, maxErr, ok, null));
         }
         return new CaseResult(c, checks.All(o => o.Passed), checks, null);
+    }
+
+    private static bool SameShape(GradTensor actual, GradTensor expected)
+    {
+        if (actual.Data.Length != expected.Data.Length) return false;
+        bool bothScalars = actual.Data.Length == 1 && actual.Shape.Length <= 1 && expected.Shape.Length <= 1;
+        return bothScalars || actual.Shape.SequenceEqual(expected.Shape);
     }
 
     private static Dictionary<string, IGradcheckOp> Discover()

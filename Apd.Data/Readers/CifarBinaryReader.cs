@@ -2,12 +2,14 @@
 // by 3072 pixel bytes: the 1024 red values, then green, then blue, each plane 32×32 row-major.
 // That is already NCHW for one image, so a row's pixels are copied plane by plane (not reshaped to
 // HWC, the mistake that scrambles channels). CIFAR-10 rows: <label 0..9>; CIFAR-100: <coarse 0..19><fine 0..99>.
+using Apd.Engine.Tensors;
+
 namespace Apd.Data.Readers;
 
 public enum CifarVariant { Cifar10, Cifar100 }
 
 /// <summary>Images with their (fine) labels and, for CIFAR-100, the coarse (superclass) label of each image.</summary>
-public sealed record CifarData(LabeledImages Images, int[]? CoarseLabels);
+public sealed record CifarData(LabeledSet Images, int[]? CoarseLabels);
 
 public static class CifarBinaryReader
 {
@@ -92,6 +94,6 @@ public static class CifarBinaryReader
                 IdxReader.ScaleBytesToUnit(bytes.AsSpan(offset + labelBytes, PixelBytes), images.AsSpan(item * PixelBytes, PixelBytes));
             }
         }
-        return new CifarData(new LabeledImages(images, labels, Channels, Side, Side, classes), coarse);
+        return new CifarData(new LabeledSet(images, labels, classes: classes, channels: Channels, height: Side, width: Side), coarse);
     }
 }

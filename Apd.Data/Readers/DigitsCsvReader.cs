@@ -3,6 +3,7 @@
 // Pixels are scaled to [0, 1] as p / 16. The copy embedded in Apd.Data is the 1797-row test set.
 using System.Reflection;
 using System.Text;
+using Apd.Engine.Tensors;
 
 namespace Apd.Data.Readers;
 
@@ -16,27 +17,27 @@ public static class DigitsCsvReader
     /// <summary>The name under which the embedded copy reports errors and appears in listings.</summary>
     public const string EmbeddedName = "embedded:digits.csv.gz";
 
-    public static LabeledImages Read(string path)
+    public static LabeledSet Read(string path)
     {
         using var data = DataStream.Open(path);
         return Read(data);
     }
 
-    public static LabeledImages Read(Stream stream, string name)
+    public static LabeledSet Read(Stream stream, string name)
     {
         using var data = DataStream.Open(stream, name, name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
         return Read(data);
     }
 
     /// <summary>The 1797 UCI digits embedded in Apd.Data (see Resources/DIGITS-LICENSE.txt).</summary>
-    public static LabeledImages ReadEmbedded()
+    public static LabeledSet ReadEmbedded()
     {
         using var stream = typeof(DigitsCsvReader).Assembly.GetManifestResourceStream("Apd.Data.digits.csv.gz")
             ?? throw new InvalidOperationException("the embedded digits resource is missing from Apd.Data");
         return Read(stream, EmbeddedName);
     }
 
-    private static LabeledImages Read(DataStream data)
+    private static LabeledSet Read(DataStream data)
     {
         string text;
         using (var reader = new StreamReader(new DataStreamAdapter(data), Encoding.ASCII))
@@ -60,7 +61,7 @@ public static class DigitsCsvReader
             labels.Add(ParseInt(fields[Pixels], data.Name, row, Pixels + 1, Classes - 1, "label"));
         }
         if (row == 0) throw new DataFormatException(data.Name, "row 1", "no data rows, expected 65 comma-separated integers per row");
-        return new LabeledImages(images.ToArray(), labels.ToArray(), 1, Side, Side, Classes);
+        return new LabeledSet(images.ToArray(), labels.ToArray(), classes: Classes, channels: 1, height: Side, width: Side);
     }
 
     private static int ParseInt(string field, string name, int row, int column, int max, string what)

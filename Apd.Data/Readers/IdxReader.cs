@@ -3,6 +3,7 @@
 // use), byte 3 dimension count d, then d big-endian int32 sizes, then the elements row-major.
 using System.Buffers.Binary;
 using System.Numerics.Tensors;
+using Apd.Engine.Tensors;
 
 namespace Apd.Data.Readers;
 
@@ -44,14 +45,14 @@ public static class IdxReader
 
     /// <summary>Reads an images file (n, rows, cols) and its labels file (n), checks they agree and
     /// every label is below <paramref name="classes"/>, and scales pixels to [0, 1] (p / 255).</summary>
-    public static LabeledImages ReadLabeledImages(string imagesPath, string labelsPath, int classes = 10)
+    public static LabeledSet ReadLabeledSet(string imagesPath, string labelsPath, int classes = 10)
     {
         var images = Read(imagesPath);
         var labels = Read(labelsPath);
-        return ToLabeledImages(images, labels, classes);
+        return ToLabeledSet(images, labels, classes);
     }
 
-    public static LabeledImages ToLabeledImages(IdxArray images, IdxArray labels, int classes)
+    public static LabeledSet ToLabeledSet(IdxArray images, IdxArray labels, int classes)
     {
         if (images.Dimensions.Length != 3)
             throw new DataFormatException(images.FileName, "offset 3 (dimension count)", $"an images file has 3 dimensions (count, rows, columns), this one has {images.Dimensions.Length}");
@@ -71,7 +72,7 @@ public static class IdxReader
         }
         var x = new float[images.Data.Length];
         ScaleBytesToUnit(images.Data, x);
-        return new LabeledImages(x, y, 1, images.Dimensions[1], images.Dimensions[2], classes);
+        return new LabeledSet(x, y, classes: classes, channels: 1, height: images.Dimensions[1], width: images.Dimensions[2]);
     }
 
     /// <summary>x = b / 255, vectorised.</summary>

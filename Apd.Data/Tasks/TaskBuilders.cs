@@ -1,6 +1,8 @@
 // Builders that turn a dataset into continual-learning tasks: class-group splits (labels remapped
 // to 0..n−1 within a task), seeded pixel permutations, bilinear rotations, seeded subsets and a
 // stratified validation split. Every random choice draws from SeededRandom: same seed ⇒ same tasks.
+using Apd.Engine.Tensors;
+
 namespace Apd.Data.Tasks;
 
 public static class TaskBuilders
@@ -9,7 +11,7 @@ public static class TaskBuilders
     /// The items whose label is in <paramref name="classes"/>, relabelled to the position of their class
     /// in that list (classes[j] ↦ j), keeping the dataset's item order.
     /// </summary>
-    public static LabeledImages SelectClasses(LabeledImages data, IReadOnlyList<int> classes)
+    public static LabeledSet SelectClasses(LabeledSet data, IReadOnlyList<int> classes)
     {
         var map = new int[data.Classes];
         Array.Fill(map, -1);
@@ -26,12 +28,12 @@ public static class TaskBuilders
         var picked = data.Select(keep.ToArray());
         var labels = picked.Labels;
         for (int i = 0; i < labels.Length; i++) labels[i] = map[labels[i]];
-        return new LabeledImages(picked.Images, labels, data.Channels, data.Height, data.Width, classes.Count);
+        return new LabeledSet(picked.Images, labels, classes: classes.Count, channels: data.Channels, height: data.Height, width: data.Width);
     }
 
     /// <summary>Items whose <paramref name="groupOf"/> value equals <paramref name="group"/>, with labels
     /// remapped by the order of <paramref name="classes"/> (used for CIFAR-100 superclasses).</summary>
-    public static LabeledImages SelectGroup(LabeledImages data, int[] groupOf, int group, IReadOnlyList<int> classes)
+    public static LabeledSet SelectGroup(LabeledSet data, int[] groupOf, int group, IReadOnlyList<int> classes)
     {
         if (groupOf.Length != data.Count) throw new ArgumentException($"{groupOf.Length} group labels for {data.Count} items", nameof(groupOf));
         var map = new int[data.Classes];
@@ -48,11 +50,11 @@ public static class TaskBuilders
         var picked = data.Select(keep.ToArray());
         var labels = picked.Labels;
         for (int i = 0; i < labels.Length; i++) labels[i] = map[labels[i]];
-        return new LabeledImages(picked.Images, labels, data.Channels, data.Height, data.Width, classes.Count);
+        return new LabeledSet(picked.Images, labels, classes: classes.Count, channels: data.Channels, height: data.Height, width: data.Width);
     }
 
     /// <summary>The first <paramref name="count"/> items after a seeded shuffle (all items, shuffled, when count is null).</summary>
-    public static LabeledImages SeededSubset(LabeledImages data, int? count, int seed, ulong stream)
+    public static LabeledSet SeededSubset(LabeledSet data, int? count, int seed, ulong stream)
     {
         if (count is < 0) throw new ArgumentOutOfRangeException(nameof(count), $"subset size must be non-negative, got {count}");
         var order = new SeededRandom(seed, stream).Permutation(data.Count);
@@ -64,7 +66,7 @@ public static class TaskBuilders
     /// Moves round(fraction · n_c) seeded-random items of every class c into the second set
     /// (stratified), keeping the rest, each in their original relative order.
     /// </summary>
-    public static (LabeledImages Train, LabeledImages Validation) StratifiedSplit(LabeledImages data, double fraction, int seed, ulong stream)
+    public static (LabeledSet Train, LabeledSet Validation) StratifiedSplit(LabeledSet data, double fraction, int seed, ulong stream)
     {
         if (fraction is < 0 or >= 1 || double.IsNaN(fraction))
             throw new ArgumentOutOfRangeException(nameof(fraction), $"validation fraction must be in [0, 1), got {fraction}");
@@ -87,7 +89,7 @@ public static class TaskBuilders
     }
 
     /// <summary>dst[c, p] = src[c, permutation[p]] for every image and channel; permutation over H·W pixels.</summary>
-    public static LabeledImages PermutePixels(LabeledImages data, ReadOnlySpan<int> permutation)
+    public static LabeledSet PermutePixels(LabeledSet data, ReadOnlySpan<int> permutation)
     {
         int plane = data.Height * data.Width;
         if (permutation.Length != plane) throw new ArgumentException($"permutation has {permutation.Length} entries, an image plane has {plane}", nameof(permutation));
@@ -109,7 +111,7 @@ public static class TaskBuilders
                 for (int p = 0; p < plane; p++) d[p] = s[map[p]];
             }
         });
-        return new LabeledImages(result, (int[])data.Labels.Clone(), data.Channels, data.Height, data.Width, data.Classes);
+        return new LabeledSet(result, (int[])data.Labels.Clone(), classes: data.Classes, channels: data.Channels, height: data.Height, width: data.Width);
     }
 
     /// <summary>
@@ -119,7 +121,7 @@ public static class TaskBuilders
     /// dy = y − cy; with y growing downwards this turns the picture counter-clockwise as displayed
     /// (at 90° the top edge becomes the left edge).
     /// </summary>
-    public static LabeledImages Rotate(LabeledImages data, double degrees)
+    public static LabeledSet Rotate(LabeledSet data, double degrees)
     {
         int h = data.Height, w = data.Width, plane = h * w;
         double theta = degrees * Math.PI / 180.0;
@@ -160,7 +162,7 @@ public static class TaskBuilders
                 }
             }
         });
-        return new LabeledImages(result, (int[])data.Labels.Clone(), data.Channels, data.Height, data.Width, data.Classes);
+        return new LabeledSet(result, (int[])data.Labels.Clone(), classes: data.Classes, channels: data.Channels, height: data.Height, width: data.Width);
     }
 
     /// <summary>Runs body(first, end) over [0, planes) in chunks, in parallel; each plane is written by one chunk only,
@@ -180,7 +182,7 @@ public static class TaskBuilders
     }
 
     /// <summary>x ← (x − mean_c) / std_c in place, per channel.</summary>
-    public static void Standardize(LabeledImages data, IReadOnlyList<float> mean, IReadOnlyList<float> std)
+    public static void Standardize(LabeledSet data, IReadOnlyList<float> mean, IReadOnlyList<float> std)
     {
         if (mean.Count != data.Channels || std.Count != data.Channels)
             throw new ArgumentException($"mean/std need {data.Channels} values (one per channel), got {mean.Count}/{std.Count}");
@@ -196,7 +198,7 @@ public static class TaskBuilders
     }
 
     /// <summary>Per-channel mean and population standard deviation over all images (double accumulation).</summary>
-    public static (float[] Mean, float[] Std) ChannelStatistics(LabeledImages data)
+    public static (float[] Mean, float[] Std) ChannelStatistics(LabeledSet data)
     {
         int plane = data.Height * data.Width;
         var sum = new double[data.Channels];

@@ -64,6 +64,32 @@ public abstract class GemmProviderTests
     }
 
     [Test]
+    public void Sgemm_matches_naive_loop_on_random_shapes_transposes_scalars_and_strides()
+    {
+        // Shapes drawn log-uniformly from 1 to 160 per dimension, so every path (scalar, direct, matrix-vector,
+        // narrow, short K, packed or read in place, ragged last tiles) is met with sizes no list above names.
+        var draw = new Random(2026);
+        float[] alphas = [1f, -0.75f, 2f], betas = [0f, 1f, 0.5f];
+        int saved = _blas.Threads;
+        try
+        {
+            for (int trial = 0; trial < 500; trial++)
+            {
+                int m = Dimension(draw), n = Dimension(draw), k = Dimension(draw);
+                _blas.Threads = 1 + draw.Next(2);
+                CheckSgemm(Both[draw.Next(2)], Both[draw.Next(2)], m, n, k, alphas[draw.Next(3)], betas[draw.Next(3)],
+                    pad: draw.Next(4) == 0 ? draw.Next(1, 6) : 0, seed: 5000 + trial);
+            }
+        }
+        finally
+        {
+            _blas.Threads = saved;
+        }
+
+        static int Dimension(Random r) => (int)Math.Exp(r.NextDouble() * Math.Log(161));
+    }
+
+    [Test]
     public void Sgemm_crosses_the_multi_thread_threshold_with_identical_results_to_the_oracle()
     {
         int saved = _blas.Threads;

@@ -25,6 +25,18 @@ public class GradcheckCommandTests
     }
 
     [Test]
+    public void Varied_PyTorch_cases_of_every_op_all_pass()
+    {
+        // Fixtures/torch/gradcheck_varied.py: strides 1–3, asymmetric padding, non-square kernels, LRN radii 0–4,
+        // one-class losses, scalars of shape [].
+        var cases = GradcheckFile.Read(Fixture("torch-varied.json"));
+        Assert.That(cases.Select(c => c.Op).Distinct(), Is.EquivalentTo(GradcheckRunner.Ops.Keys));
+        var (exit, lines) = Run(Fixture("torch-varied.json"));
+        Assert.That(lines[..^1], Has.Length.EqualTo(cases.Count).And.All.StartsWith("PASS"), string.Join("\n", lines));
+        Assert.That(exit, Is.Zero);
+    }
+
+    [Test]
     public void Every_sample_case_whose_op_is_registered_passes_and_the_rest_fail_as_unknown()
     {
         var cases = GradcheckFile.Read(Fixture("sample.json"));
@@ -77,6 +89,29 @@ public class GradcheckCommandTests
             Assert.That(lines.Single(l => l.Contains("conv2d")), Does.StartWith("FAIL").And.Contain("dw 1.00e-02!"));
             Assert.That(lines[^1], Is.EqualTo("gradcheck: 5 passed, 1 failed"));
             Assert.That(exit, Is.EqualTo(1));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [TestCase("[]", "[]", true), TestCase("[1]", "[1]", true), TestCase("[1, 1]", "[1,1]", false)]
+    public void A_scalar_loss_may_be_written_with_shape_empty_or_one(string shape, string shapeText, bool passes)
+    {
+        // The sample writes the loss with shape [1]; a rank-0 tensor (PyTorch's shape of a scalar) is the same value.
+        var original = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Fixture("layer-ops.json")))!;
+        var ce = original["cases"]!.AsArray().First(c => (string)c!["op"]! == "softmax_cross_entropy")!;
+        ce["expected"]!["loss"]!["shape"] = System.Text.Json.Nodes.JsonNode.Parse(shape);
+        string file = Path.Combine(Path.GetTempPath(), $"apd-gradcheck-scalar-{Environment.ProcessId}.json");
+        File.WriteAllText(file, original.ToJsonString());
+        try
+        {
+            var (exit, lines) = Run(file);
+            string line = lines.Single(l => l.Contains("softmax_cross_entropy"));
+            if (passes) Assert.That(line, Does.StartWith("PASS"));
+            else Assert.That(line, Does.StartWith("FAIL").And.Contain($"loss shape [1] ≠ {shapeText}"));
+            Assert.That(exit, Is.EqualTo(passes ? 0 : 1));
         }
         finally
         {

@@ -1,19 +1,20 @@
 using Apd.Data;
+using Apd.Engine.Tensors;
 
 namespace Apd.Engine.Tests.Data;
 
 public sealed class BatcherTests
 {
     // Image i has every pixel equal to i, so a batch's pixels identify its items.
-    private static LabeledImages Numbered(int count)
+    private static LabeledSet Numbered(int count)
     {
         var images = new float[count * 2 * 3 * 3];
         for (int i = 0; i < count; i++) images.AsSpan(i * 18, 18).Fill(i);
         var labels = Enumerable.Range(0, count).Select(i => i % 4).ToArray();
-        return new LabeledImages(images, labels, 2, 3, 3, 4);
+        return new LabeledSet(images, labels, classes: 4, channels: 2, height: 3, width: 3);
     }
 
-    private static List<int> Epoch(Batcher batcher, LabeledImages data, int epoch)
+    private static List<int> Epoch(Batcher batcher, LabeledSet data, int epoch)
     {
         batcher.Reset(epoch);
         var x = new float[batcher.BatchFloats];

@@ -47,7 +47,7 @@ public sealed class CifarBinaryReaderTests
         Assert.That(data.Labels, Is.EqualTo(new[] { 3, 9 }));
         for (int n = 0; n < 2; n++)
         {
-            var img = data.Image(n);
+            var img = data.Sample(n);
             for (int c = 0; c < 3; c++)
                 for (int y = 0; y < 32; y += 7)
                     for (int x = 0; x < 32; x += 5)
@@ -71,7 +71,7 @@ public sealed class CifarBinaryReaderTests
         Assert.That(data.Images.Labels, Is.EqualTo(new[] { 57, 99, 0 }));
         Assert.That(data.CoarseLabels, Is.EqualTo(new[] { 4, 19, 0 }));
         Assert.That(data.Images.Classes, Is.EqualTo(100));
-        Assert.That(data.Images.Image(1)[1024 + 33], Is.EqualTo((10 + 2 + 50) / 255f));
+        Assert.That(data.Images.Sample(1)[1024 + 33], Is.EqualTo((10 + 2 + 50) / 255f));
     }
 
     [Test]

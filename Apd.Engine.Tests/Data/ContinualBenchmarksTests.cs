@@ -260,7 +260,7 @@ public sealed class ContinualBenchmarksTests
             Assert.That(p1.Images, Is.Not.EqualTo(plain.Images));
             Assert.That(p1.Images, Is.Not.EqualTo(p2.Images), "each task has its own permutation");
             for (int i = 0; i < plain.Count; i++)
-                Assert.That(p1.Image(i).ToArray().Order(), Is.EqualTo(plain.Image(i).ToArray().Order()), $"image {i} keeps its pixel values");
+                Assert.That(p1.Sample(i).ToArray().Order(), Is.EqualTo(plain.Sample(i).ToArray().Order()), $"image {i} keeps its pixel values");
             var again = ContinualBenchmarks.Load("permuted-fmnist-3", options);
             Assert.That(again.Tasks[2].Train.Images, Is.EqualTo(p2.Images));
         }

@@ -30,7 +30,7 @@ public sealed class IdxReaderTests
         var images = DataFixtures.Idx([3, 4, 5], pixels);
         var labels = DataFixtures.Idx([3], [2, 0, 9]);
         string ext = gzip ? ".gz" : "";
-        var data = IdxReader.ReadLabeledImages(
+        var data = IdxReader.ReadLabeledSet(
             Write("img" + ext, gzip ? DataFixtures.Gzip(images) : images),
             Write("lab" + ext, gzip ? DataFixtures.Gzip(labels) : labels));
         Assert.That(data.Count, Is.EqualTo(3));
@@ -128,7 +128,7 @@ public sealed class IdxReaderTests
     {
         string img = Write("img", DataFixtures.Idx([3, 2, 2], DataFixtures.ImagePixels(3, 2, 2)));
         string lab = Write("lab", DataFixtures.Idx([2], [0, 1]));
-        var e = Fails(() => IdxReader.ReadLabeledImages(img, lab));
+        var e = Fails(() => IdxReader.ReadLabeledSet(img, lab));
         Assert.That(e.Message, Does.Contain("lab").And.Contain("img").And.Contain("2 labels").And.Contain("3 images").And.Contain("offset 4"));
     }
 
@@ -137,7 +137,7 @@ public sealed class IdxReaderTests
     {
         string img = Write("img", DataFixtures.Idx([3, 2, 2], DataFixtures.ImagePixels(3, 2, 2)));
         string lab = Write("lab", DataFixtures.Idx([3], [0, 10, 1]));
-        var e = Fails(() => IdxReader.ReadLabeledImages(img, lab));
+        var e = Fails(() => IdxReader.ReadLabeledSet(img, lab));
         Assert.That(e.Message, Does.Contain("lab").And.Contain("offset 9").And.Contain("label 10").And.Contain("0..9"));
     }
 
@@ -146,7 +146,7 @@ public sealed class IdxReaderTests
     {
         string img = Write("img", DataFixtures.Idx([3], [0, 1, 2]));
         string lab = Write("lab", DataFixtures.Idx([3], [0, 1, 2]));
-        var e = Fails(() => IdxReader.ReadLabeledImages(img, lab));
+        var e = Fails(() => IdxReader.ReadLabeledSet(img, lab));
         Assert.That(e.Message, Does.Contain("img").And.Contain("3 dimensions"));
     }
 
@@ -165,7 +165,7 @@ public sealed class IdxReaderTests
         var labels = IdxReader.Read(Path.Combine(dir, "t10k-labels-idx1-ubyte.gz"));
         Assert.That(images.Dimensions, Is.EqualTo(new[] { 10000, 28, 28 }));
         Assert.That(images.ContentSha256(), Is.EqualTo(Apd.Data.Catalogue.DataCatalogue.FashionMnist.Files[2].DecompressedSha256));
-        var data = IdxReader.ToLabeledImages(images, labels, 10);
+        var data = IdxReader.ToLabeledSet(images, labels, 10);
         var perClass = data.Labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
         Assert.That(perClass.Values, Has.All.EqualTo(1000));
     }

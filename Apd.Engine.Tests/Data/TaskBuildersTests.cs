@@ -1,17 +1,18 @@
 using Apd.Data;
 using Apd.Data.Tasks;
+using Apd.Engine.Tensors;
 
 namespace Apd.Engine.Tests.Data;
 
 public sealed class TaskBuildersTests
 {
-    private static LabeledImages Random(int count, int channels, int side, int classes, int seed)
+    private static LabeledSet Random(int count, int channels, int side, int classes, int seed)
     {
         var rng = new System.Random(seed);
         var images = new float[count * channels * side * side];
         for (int i = 0; i < images.Length; i++) images[i] = (float)rng.NextDouble();
         var labels = Enumerable.Range(0, count).Select(i => i % classes).ToArray();
-        return new LabeledImages(images, labels, channels, side, side, classes);
+        return new LabeledSet(images, labels, classes: classes, channels: channels, height: side, width: side);
     }
 
     [Test]
@@ -25,7 +26,7 @@ public sealed class TaskBuildersTests
         for (int k = 0; k < expected.Length; k++)
         {
             Assert.That(task.Labels[k], Is.EqualTo(data.Labels[expected[k]] == 7 ? 0 : 1));
-            Assert.That(task.Image(k).ToArray(), Is.EqualTo(data.Image(expected[k]).ToArray()));
+            Assert.That(task.Sample(k).ToArray(), Is.EqualTo(data.Sample(expected[k]).ToArray()));
         }
     }
 
@@ -46,7 +47,7 @@ public sealed class TaskBuildersTests
         for (int n = 0; n < 2; n++)
             for (int y = 0; y < side; y++)
                 for (int x = 0; x < side; x++)
-                    Assert.That(rotated.Image(n)[y * side + x], Is.EqualTo(data.Image(n)[x * side + (side - 1 - y)]).Within(1e-5f), $"n={n} x={x} y={y}");
+                    Assert.That(rotated.Sample(n)[y * side + x], Is.EqualTo(data.Sample(n)[x * side + (side - 1 - y)]).Within(1e-5f), $"n={n} x={x} y={y}");
     }
 
     [Test]
@@ -64,7 +65,7 @@ public sealed class TaskBuildersTests
         const int side = 9;
         var img = new float[side * side];
         for (int y = 0; y < side; y++) for (int x = 0; x < side; x++) img[y * side + x] = x;
-        var rotated = TaskBuilders.Rotate(new LabeledImages(img, [0], 1, side, side, 1), 45).Image(0);
+        var rotated = TaskBuilders.Rotate(new LabeledSet(img, [0], classes: 1, channels: 1, height: side, width: side), 45).Sample(0);
         double c = (side - 1) / 2.0, s = Math.Sqrt(0.5);
         for (int y = 2; y < 7; y++)
             for (int x = 2; x < 7; x++)
@@ -84,7 +85,7 @@ public sealed class TaskBuildersTests
         for (int n = 0; n < 2; n++)
             for (int c = 0; c < 3; c++)
                 for (int p = 0; p < 9; p++)
-                    Assert.That(permuted.Image(n)[c * 9 + p], Is.EqualTo(data.Image(n)[c * 9 + perm[p]]));
+                    Assert.That(permuted.Sample(n)[c * 9 + p], Is.EqualTo(data.Sample(n)[c * 9 + perm[p]]));
     }
 
     [Test]
@@ -130,5 +131,28 @@ public sealed class TaskBuildersTests
         var (m2, s2) = TaskBuilders.ChannelStatistics(data);
         Assert.That(m2, Has.All.EqualTo(0f).Within(1e-5f));
         Assert.That(s2, Has.All.EqualTo(1f).Within(1e-4f));
+    }
+
+    [Test]
+    public void Every_builder_keeps_channels_height_and_width_of_a_non_square_set()
+    {
+        // 2×3×5: a swapped pair of sizes keeps the pixel count, so only the shape itself shows it.
+        var rng = new System.Random(3);
+        var images = new float[12 * 2 * 3 * 5];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)rng.NextDouble();
+        var data = new LabeledSet(images, Enumerable.Range(0, 12).Select(i => i % 4).ToArray(), classes: 4, channels: 2, height: 3, width: 5);
+        var groupOf = Enumerable.Range(0, 12).Select(i => i % 4 < 2 ? 0 : 1).ToArray();
+        var built = new (string Name, LabeledSet Set, int Classes)[]
+        {
+            ("SelectClasses", TaskBuilders.SelectClasses(data, [3, 1, 0]), 3),
+            ("SelectGroup", TaskBuilders.SelectGroup(data, groupOf, 1, [2, 3]), 2),
+            ("SeededSubset", TaskBuilders.SeededSubset(data, 5, 1, 0), 4),
+            ("StratifiedSplit.Train", TaskBuilders.StratifiedSplit(data, 0.5, 1, 0).Train, 4),
+            ("StratifiedSplit.Validation", TaskBuilders.StratifiedSplit(data, 0.5, 1, 0).Validation, 4),
+            ("PermutePixels", TaskBuilders.PermutePixels(data, Enumerable.Range(0, 15).Reverse().ToArray()), 4),
+            ("Rotate", TaskBuilders.Rotate(data, 30), 4),
+        };
+        foreach (var (name, set, classes) in built)
+            Assert.That((set.Classes, set.Channels, set.Height, set.Width), Is.EqualTo((classes, 2, 3, 5)), name);
     }
 }

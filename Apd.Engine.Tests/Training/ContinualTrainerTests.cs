@@ -83,7 +83,7 @@ public sealed class ContinualTrainerTests
     public void Samples_of_the_wrong_shape_are_rejected_before_training()
     {
         var model = NewModel();
-        var wrong = new TaskData("wide", new LabeledSet(new float[16], [0, 1], 2, 1, 1, 8), new LabeledSet(new float[8], [0], 2, 1, 1, 8));
+        var wrong = new TaskData("wide", new LabeledSet(new float[16], [0, 1], classes: 2, channels: 1, height: 1, width: 8), new LabeledSet(new float[8], [0], classes: 2, channels: 1, height: 1, width: 8));
         var e = Assert.Throws<TrainingFailedException>(() => new ContinualTrainer(model, Fast).Run([wrong]))!;
         Assert.That(e.Message, Does.Contain("1×1×8").And.Contain("1×2×4"));
         Assert.That(model.ForwardCalls, Is.Zero);

@@ -27,7 +27,7 @@ internal static class SyntheticTasks
                     labels[s] = s % classes;
                     for (int i = 0; i < 8; i++) images[s * 8 + i] = centres[labels[s], i] + spread * Gaussian(rng);
                 }
-                return new LabeledSet(images, labels, classes, 1, 2, 4);
+                return new LabeledSet(images, labels, classes: classes, channels: 1, height: 2, width: 4);
             }
         }
         return result;
