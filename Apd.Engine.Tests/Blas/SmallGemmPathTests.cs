@@ -8,7 +8,8 @@ namespace Apd.Engine.Tests.Blas;
 /// The managed SGEMM's paths for small and narrow products, each reached by shapes chosen to land on it (with
 /// AVX-512; with it off, or with hardware intrinsics off, the same shapes check the fallbacks): every tile read in
 /// place, 2–8 columns interleaved along k, 8–15 columns by broadcasts, A stored transposed with under 16 rows
-/// by outer products, K ≤ 4 with B's rows in registers, and a contiguous column of C from the strip kernels.
+/// by outer products, K ≤ 4 with B's rows in registers, a contiguous column of C from the strip kernels, fewer
+/// rows than a tile, and tiny products past the scalar loops.
 /// All against the naive loop in double, with alpha/beta, leading dimensions past the row, and NaN in C when beta = 0.
 /// </summary>
 [TestFixture, Category("Kernels")]
@@ -60,6 +61,49 @@ public class SmallGemmPathTests
     [
         (N, 500, 500, 2), (N, 100, 100, 4), (T, 64, 1000, 1), (N, 130, 77, 3), (T, 70, 16, 4), (N, 300, 64, 1), (T, 257, 130, 2),
     ];
+
+    // Fewer than 12 rows, one thread: blocks of 1–4 rows × 64 columns (masked last block), a last strip of ≤ 16
+    // columns by broadcasts (A untransposed), A stored transposed read in place, B stored transposed turned row-major
+    // (TT, or NT with more than 4 rows) or dotted in place (NT with up to 4 rows).
+    private static readonly (Transpose A, Transpose B, int M, int N, int K)[] FewRows =
+    [
+        (N, N, 2, 32, 100), (N, N, 4, 64, 64), (N, N, 3, 40, 50), (N, N, 11, 300, 200), (N, N, 7, 100, 50), (N, N, 5, 129, 17),
+        (N, N, 2, 16, 100), (N, N, 9, 70, 1000), (T, N, 4, 64, 64), (T, N, 10, 64, 64), (T, N, 3, 17, 300), (T, N, 11, 129, 33),
+        (N, T, 9, 100, 100), (N, T, 4, 64, 64), (N, T, 2, 33, 100), (N, T, 3, 40, 500), (N, T, 11, 129, 33), (T, T, 4, 64, 64),
+        (T, T, 6, 100, 200), (T, T, 9, 50, 64),
+    ];
+
+    // Products of at most 16³ multiply-adds with more than 64: no longer the direct loops but the paths above.
+    private static readonly (Transpose A, Transpose B, int M, int N, int K)[] Tiny =
+    [
+        (N, N, 2, 2, 1000), (T, N, 2, 2, 1000), (N, T, 2, 2, 1000), (T, T, 2, 2, 1000), (N, N, 8, 8, 8), (N, N, 5, 5, 100),
+        (N, N, 16, 16, 16), (T, T, 16, 16, 16), (N, T, 16, 16, 16), (T, N, 9, 9, 9), (N, N, 2, 1, 200), (N, N, 1, 2, 200),
+        (N, N, 12, 12, 24), (N, N, 4, 4, 5),
+    ];
+
+    [Test]
+    public void Fewer_rows_than_a_tile_match_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 800;
+        foreach (var (ta, tb, m, n, k) in FewRows)
+        {
+            Check(blas, ta, tb, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, ta, tb, m, n, k, -0.5f, 1.5f, pad: 3, seed++);
+        }
+    }
+
+    [Test]
+    public void Tiny_products_past_the_scalar_loops_match_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 900;
+        foreach (var (ta, tb, m, n, k) in Tiny)
+        {
+            Check(blas, ta, tb, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, ta, tb, m, n, k, 0.75f, -1f, pad: 2, seed++);
+        }
+    }
 
     [Test]
     public void Tiles_read_in_place_match_the_naive_loop()
@@ -183,7 +227,8 @@ public class SmallGemmPathTests
         foreach (var (ta, tb, m, n, k) in new[]
                  {
                      (N, N, 64, 64, 64), (T, N, 48, 96, 70), (N, N, 30, 8, 201), (N, N, 64, 15, 500), (T, N, 7, 5, 3000),
-                     (N, N, 500, 500, 2), (T, N, 64, 1, 64),
+                     (N, N, 500, 500, 2), (T, N, 64, 1, 64), (N, N, 4, 64, 64), (T, N, 3, 17, 300), (N, T, 9, 100, 100),
+                     (N, T, 2, 33, 100), (T, T, 4, 64, 64), (N, N, 2, 2, 1000),
                  })
         {
             var rng = new Random(m * 31 + n);

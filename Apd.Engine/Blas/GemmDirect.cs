@@ -66,7 +66,7 @@ internal static class GemmDirect
     }
 
     /// <summary>Up to this many multiply-adds (or with rows narrower than a vector) plain scalar loops win: no call has a fixed cost.</summary>
-    internal const long ScalarMaxWork = 512;
+    internal const long ScalarMaxWork = 64;
 
     // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides. Inlined into
     // ManagedBlas.Sgemm, so a tiny product costs one call.

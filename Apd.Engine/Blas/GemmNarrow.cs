@@ -606,6 +606,104 @@ internal static unsafe class GemmNarrow
         }
     }
 
+    /// <summary>Whether C has too few rows for one micro-kernel tile (AVX-512): <see cref="FewRows"/>.</summary>
+    public static bool TakesFewRows(int m) => m < SgemmPacked.MR && Avx512F.IsSupported;
+
+    // C = alpha·op(A)·B + beta·C with fewer rows than a 12-row tile, B untransposed: blocks of up to 4 rows × 64
+    // columns, per k four masked loads of B's row (read in place) and one broadcast of op(A) per row, up to 16
+    // accumulators; with A untransposed a last strip of at most 16 columns by Broadcast. A padded 12-row tile
+    // wasted most of its FMAs and packing (4×64×64 ran at 0.39× OpenBLAS, TN 0.42, 9×100×100 NT 0.48). Caller has
+    // pinned and handled m, n, k = 0 and alpha = 0.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void FewRows(bool transA, int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
+    {
+        // op(A)[i, p] = a[i·rowStep + p·kStep]
+        nint rowStep = transA ? 1 : lda, kStep = transA ? lda : 1;
+        int j = 0;
+        for (; transA ? j < n : n - j > 16; j += 64)
+        {
+            int cols = Math.Min(64, n - j);
+            for (int i = 0; i < m; i += 4)
+            {
+                float* ai = a + i * rowStep, bj = b + j, ci = c + i * ldc + j;
+                switch (Math.Min(4, m - i))
+                {
+                    case 4: FewRowsBlock<Four>(k, cols, alpha, ai, rowStep, kStep, bj, ldb, beta, ci, ldc); break;
+                    case 3: FewRowsBlock<Three>(k, cols, alpha, ai, rowStep, kStep, bj, ldb, beta, ci, ldc); break;
+                    case 2: FewRowsBlock<Two>(k, cols, alpha, ai, rowStep, kStep, bj, ldb, beta, ci, ldc); break;
+                    default: FewRowsBlock<One>(k, cols, alpha, ai, rowStep, kStep, bj, ldb, beta, ci, ldc); break;
+                }
+            }
+        }
+        if (j < n) Broadcast(0, m, n - j, k, alpha, a, lda, b + j, ldb, beta, c + j, ldc);
+    }
+
+    /// <summary>C = alpha·A·B^T + beta·C by dot products of A's rows with B's rows, both read in place (Rows).</summary>
+    public static void DotRows(int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
+        => Rows(0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    // The R = TRows.Count (1–4) rows of C's columns [0, cols), cols ≤ 64, row r of op(A) at a + r·rowStep, its k
+    // values kStep apart: four vectors per row, masked to cols (the vectors past cols load zeros and are not
+    // stored); rows beyond R compiled out.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FewRowsBlock<TRows>(int k, int cols, float alpha, float* a, nint rowStep, nint kStep, float* b, nint ldb, float beta,
+        float* c, nint ldc) where TRows : struct, IRowCount
+    {
+        var lane = Vector512<int>.Indices;
+        var m0 = Vector512.LessThan(lane, Vector512.Create(cols)).AsSingle();
+        var m1 = Vector512.LessThan(lane, Vector512.Create(cols - 16)).AsSingle();
+        var m2 = Vector512.LessThan(lane, Vector512.Create(cols - 32)).AsSingle();
+        var m3 = Vector512.LessThan(lane, Vector512.Create(cols - 48)).AsSingle();
+        Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        nint l2 = 2 * rowStep, l3 = 3 * rowStep;
+        for (int p = 0; p < k; p++, b += ldb, a += kStep)
+        {
+            var b0 = Avx512F.MaskLoad(b, m0, Vector512<float>.Zero);
+            var b1 = Avx512F.MaskLoad(b + 16, m1, Vector512<float>.Zero);
+            var b2 = Avx512F.MaskLoad(b + 32, m2, Vector512<float>.Zero);
+            var b3 = Avx512F.MaskLoad(b + 48, m3, Vector512<float>.Zero);
+            var x = Vector512.Create(a[0]);
+            s00 = Vector512.FusedMultiplyAdd(x, b0, s00); s01 = Vector512.FusedMultiplyAdd(x, b1, s01);
+            s02 = Vector512.FusedMultiplyAdd(x, b2, s02); s03 = Vector512.FusedMultiplyAdd(x, b3, s03);
+            if (TRows.Count > 1)
+            {
+                x = Vector512.Create(a[rowStep]);
+                s10 = Vector512.FusedMultiplyAdd(x, b0, s10); s11 = Vector512.FusedMultiplyAdd(x, b1, s11);
+                s12 = Vector512.FusedMultiplyAdd(x, b2, s12); s13 = Vector512.FusedMultiplyAdd(x, b3, s13);
+            }
+            if (TRows.Count > 2)
+            {
+                x = Vector512.Create(a[l2]);
+                s20 = Vector512.FusedMultiplyAdd(x, b0, s20); s21 = Vector512.FusedMultiplyAdd(x, b1, s21);
+                s22 = Vector512.FusedMultiplyAdd(x, b2, s22); s23 = Vector512.FusedMultiplyAdd(x, b3, s23);
+            }
+            if (TRows.Count > 3)
+            {
+                x = Vector512.Create(a[l3]);
+                s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31);
+                s32 = Vector512.FusedMultiplyAdd(x, b2, s32); s33 = Vector512.FusedMultiplyAdd(x, b3, s33);
+            }
+        }
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        StoreRow4(c, s00, s01, s02, s03, va, vb, beta, m0, m1, m2, m3);
+        if (TRows.Count > 1) StoreRow4(c + ldc, s10, s11, s12, s13, va, vb, beta, m0, m1, m2, m3);
+        if (TRows.Count > 2) StoreRow4(c + 2 * ldc, s20, s21, s22, s23, va, vb, beta, m0, m1, m2, m3);
+        if (TRows.Count > 3) StoreRow4(c + 3 * ldc, s30, s31, s32, s33, va, vb, beta, m0, m1, m2, m3);
+    }
+
+    // Four vectors of a row of C (columns 0–63), each stored through its mask (StoreRow).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow4(float* ci, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3,
+        Vector512<float> va, Vector512<float> vb, float beta, Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3)
+    {
+        StoreRow(ci, s0, va, vb, beta, m0);
+        StoreRow(ci + 16, s1, va, vb, beta, m1);
+        StoreRow(ci + 32, s2, va, vb, beta, m2);
+        StoreRow(ci + 48, s3, va, vb, beta, m3);
+    }
+
     // Rows [i0, i1) of C = alpha·A·B + beta·C with A (m×k) and B (k×n, n ≤ 16) untransposed: eight rows at a time,
     // one accumulator per row holding all n columns; per k one masked load of B's row and eight broadcasts of A.
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]

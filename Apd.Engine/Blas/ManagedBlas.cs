@@ -14,7 +14,7 @@ namespace Apd.Engine.Blas;
 public sealed unsafe class ManagedBlas : IBlas, IDisposable
 {
     /// <summary>Below this many multiply-adds (m·n·k) the direct loops win: packing would cost more than it saves.</summary>
-    internal const long DirectMaxWork = 16 * 16 * 16;
+    internal const long DirectMaxWork = GemmDirect.ScalarMaxWork;
 
     /// <summary>Below this many multiply-adds a second thread costs more than it saves (a wake-up is ~10 µs).</summary>
     internal const long ParallelMinWork = 1L << 21;
@@ -112,6 +112,12 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
+        if ((work < ParallelMinWork || _threads == 1) && GemmNarrow.TakesFewRows(m)
+            && (transB == Transpose.No || (long)k * n <= TransposedBMaxFloats))
+        {
+            FewRowsPath(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
         if ((work < ParallelMinWork || _threads == 1)
             && SgemmPacked.ComputesInPlace(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, lda, ldb))
         {
@@ -158,6 +164,37 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         finally
         {
             ArrayPool<float>.Shared.Return(rowMajor);
+        }
+    }
+
+    // A single-threaded C with fewer rows than a tile (GemmNarrow.FewRows). B stored transposed: with A untransposed
+    // dot products of rows read in place (GemmNarrow.DotRows; turning B row-major cost more than 4×64×64 NT itself),
+    // with A transposed too, B first turned row-major into a pooled buffer, as for the in-place path.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void FewRowsPath(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        int ldr = RowMajorStride(n);
+        float[]? rowMajor = transB && (transA || m > 4) ? ArrayPool<float>.Shared.Rent(k * ldr) : null;
+        try
+        {
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pr = rowMajor)
+            fixed (float* pc = c)
+            {
+                if (transB && !transA && m <= 4)
+                {
+                    GemmNarrow.DotRows(m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+                    return;
+                }
+                if (transB) SgemmPacked.Transpose(pb, ldb, n, k, 1f, pr, ldr);
+                GemmNarrow.FewRows(transA, m, n, k, alpha, pa, lda, transB ? pr : pb, transB ? ldr : ldb, beta, pc, ldc);
+            }
+        }
+        finally
+        {
+            if (rowMajor is not null) ArrayPool<float>.Shared.Return(rowMajor);
         }
     }
 
