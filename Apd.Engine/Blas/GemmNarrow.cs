@@ -64,13 +64,7 @@ internal static unsafe class GemmNarrow
             {
                 int parts = team is null ? 1 : Math.Min(team.Size, (m + 7) / 8);
                 if (parts == 1) Broadcast(0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-                else
-                    team!.Run(parts, (part, _) =>
-                    {
-                        int blocks = (m + 7) / 8;
-                        int i0 = Math.Min(m, blocks * part / parts * 8), i1 = Math.Min(m, blocks * (part + 1) / parts * 8);
-                        Broadcast(i0, i1, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-                    });
+                else BroadcastThreaded(team!, parts, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
                 return;
             }
             // Columns of op(B) as rows of length k: B stored transposed already holds them (stride ldb).
@@ -94,12 +88,7 @@ internal static unsafe class GemmNarrow
                 nint ldat = aCopy is null ? lda : k;
                 int parts = team?.Size ?? 1;
                 if (parts == 1) Rows(0, m, n, k, alpha, at, ldat, bt, ldbt, beta, c, ldc);
-                else
-                    team!.Run(parts, (part, _) =>
-                    {
-                        int i0 = (int)((long)m * part / parts), i1 = (int)((long)m * (part + 1) / parts);
-                        Rows(i0, i1, n, k, alpha, at, ldat, bt, ldbt, beta, c, ldc);
-                    });
+                else RowsThreaded(team!, parts, m, n, k, alpha, at, ldat, bt, ldbt, beta, c, ldc);
             }
         }
         finally
@@ -108,6 +97,43 @@ internal static unsafe class GemmNarrow
             if (aCopy is not null) ArrayPool<float>.Shared.Return(aCopy);
         }
     }
+
+    // The threaded forms: each lambda lives in its own method, so the single-threaded calls above allocate no closure
+    // (one captured per call cost 120–176 bytes and tens of nanoseconds on every narrow product).
+    private static void BroadcastThreaded(GemmThreadTeam team, int parts, int m, int n, int k, float alpha, float* a, nint lda,
+        float* b, nint ldb, float beta, float* c, nint ldc)
+        => team.Run(parts, (part, _) =>
+        {
+            int blocks = (m + 7) / 8;
+            int i0 = Math.Min(m, blocks * part / parts * 8), i1 = Math.Min(m, blocks * (part + 1) / parts * 8);
+            Broadcast(i0, i1, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        });
+
+    private static void RowsThreaded(GemmThreadTeam team, int parts, int m, int n, int k, float alpha, float* a, nint lda,
+        float* bt, nint ldbt, float beta, float* c, nint ldc)
+        => team.Run(parts, (part, _) =>
+        {
+            int i0 = (int)((long)m * part / parts), i1 = (int)((long)m * (part + 1) / parts);
+            Rows(i0, i1, n, k, alpha, a, lda, bt, ldbt, beta, c, ldc);
+        });
+
+    private static void TallBlocksThreaded(GemmThreadTeam team, int parts, int blocks, int n, int groups, int k, float alpha,
+        float* a, nint lda, float* bp, float beta, float* c, nint ldc)
+        => team.Run(parts, (part, _) =>
+            TallBlocks(blocks * part / parts, blocks * (part + 1) / parts, n, groups, k, alpha, a, lda, bp, beta, c, ldc));
+
+    private static void OuterThreaded(GemmThreadTeam team, int parts, bool transB, int m, int n, int k, float* a, nint lda,
+        float* b, nint ldb, float* tiles)
+        => team.Run(parts, (part, _) =>
+        {
+            int p0 = (int)((long)k * part / parts), p1 = (int)((long)k * (part + 1) / parts);
+            OuterRange(transB, m, n, p0, p1, a, lda, b, ldb, tiles + part * 256);
+        });
+
+    private static void InterleavedThreaded(GemmThreadTeam team, int parts, int blocks, int m, int n, int k, int g, float alpha,
+        float* a, nint lda, float* bp, float beta, float* c, nint ldc)
+        => team.Run(parts, (part, _) => InterleavedRows(Math.Min(m, blocks * part / parts * 12),
+            Math.Min(m, blocks * (part + 1) / parts * 12), m, n, k, g, alpha, a, lda, bp, beta, c, ldc));
 
     // Blocks of 16 rows of C with A stored transposed (k×m): per k one load of A's 16 values and a broadcast of
     // each of eight values of op(B)'s row, eight accumulators (one per column of C). op(B) is first copied
@@ -150,9 +176,7 @@ internal static unsafe class GemmNarrow
                 int blocks = m / 16;
                 int parts = team is null ? 1 : Math.Min(team.Size, blocks);
                 if (parts == 1) TallBlocks(0, blocks, n, groups, k, alpha, a, lda, bpv, beta, c, ldc);
-                else
-                    team!.Run(parts, (part, _) =>
-                        TallBlocks(blocks * part / parts, blocks * (part + 1) / parts, n, groups, k, alpha, a, lda, bpv, beta, c, ldc));
+                else TallBlocksThreaded(team!, parts, blocks, n, groups, k, alpha, a, lda, bpv, beta, c, ldc);
             }
         }
         finally
@@ -192,12 +216,7 @@ internal static unsafe class GemmNarrow
                 // t[j·16 + r] = C[i + r, g·8 + j]
                 s0.Store(t); s1.Store(t + 16); s2.Store(t + 32); s3.Store(t + 48);
                 s4.Store(t + 64); s5.Store(t + 80); s6.Store(t + 96); s7.Store(t + 112);
-                int cols = Math.Min(8, n - g * 8);
-                for (int r = 0; r < 16; r++)
-                {
-                    float* cr = c + (i + r) * ldc + g * 8;
-                    for (int j = 0; j < cols; j++) Store(cr + j, alpha * t[j * 16 + r], beta);
-                }
+                StoreTransposed(t, Math.Min(8, n - g * 8), 16, alpha, beta, c + i * ldc + g * 8, ldc);
             }
         }
     }
@@ -220,17 +239,70 @@ internal static unsafe class GemmNarrow
         }
         else
         {
-            float* t = tiles;
-            team!.Run(parts, (part, _) =>
-            {
-                int p0 = (int)((long)k * part / parts), p1 = (int)((long)k * (part + 1) / parts);
-                OuterRange(transB, m, n, p0, p1, a, lda, b, ldb, t + part * 256);
-            });
+            OuterThreaded(team!, parts, transB, m, n, k, a, lda, b, ldb, tiles);
             for (int part = 1; part < parts; part++)
                 for (int e = 0; e < 256; e += 16) (Vector512.Load(tiles + e) + Vector512.Load(tiles + part * 256 + e)).Store(tiles + e);
         }
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++) Store(c + i * ldc + j, alpha * tiles[j * 16 + i], beta);
+        StoreTransposed(tiles, n, m, alpha, beta, c, ldc);
+    }
+
+    // C[r, j] ← alpha·t[j·16 + r] + beta·C[r, j] for r < rows, j < cols (both ≤ 16): the cols vectors of t loaded
+    // whole and transposed in registers (unpacks of 32- and 64-bit elements, then two shuffles of 128-bit lanes),
+    // each row of C stored through a mask. Reading t back one float at a time right after its vector stores cost
+    // ≈ 2 ns an element (store-to-load forwarding fails): 15×15×15 TN took 550 ns.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreTransposed(float* t, int cols, int rows, float alpha, float beta, float* c, nint ldc)
+    {
+        var z = Vector512<float>.Zero;
+        var v0 = Vector512.Load(t);
+        var v1 = cols > 1 ? Vector512.Load(t + 16) : z; var v2 = cols > 2 ? Vector512.Load(t + 32) : z;
+        var v3 = cols > 3 ? Vector512.Load(t + 48) : z; var v4 = cols > 4 ? Vector512.Load(t + 64) : z;
+        var v5 = cols > 5 ? Vector512.Load(t + 80) : z; var v6 = cols > 6 ? Vector512.Load(t + 96) : z;
+        var v7 = cols > 7 ? Vector512.Load(t + 112) : z; var v8 = cols > 8 ? Vector512.Load(t + 128) : z;
+        var v9 = cols > 9 ? Vector512.Load(t + 144) : z; var v10 = cols > 10 ? Vector512.Load(t + 160) : z;
+        var v11 = cols > 11 ? Vector512.Load(t + 176) : z; var v12 = cols > 12 ? Vector512.Load(t + 192) : z;
+        var v13 = cols > 13 ? Vector512.Load(t + 208) : z; var v14 = cols > 14 ? Vector512.Load(t + 224) : z;
+        var v15 = cols > 15 ? Vector512.Load(t + 240) : z;
+        // u[4b + q], 128-bit lane L: row 4L + q of columns 4b … 4b + 3.
+        Quad(v0, v1, v2, v3, out var u0, out var u1, out var u2, out var u3);
+        Quad(v4, v5, v6, v7, out var u4, out var u5, out var u6, out var u7);
+        Quad(v8, v9, v10, v11, out var u8, out var u9, out var u10, out var u11);
+        Quad(v12, v13, v14, v15, out var u12, out var u13, out var u14, out var u15);
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(cols)).AsSingle();
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        Rows4(u0, u4, u8, u12, 0, rows, va, vb, beta, mask, c, ldc);
+        Rows4(u1, u5, u9, u13, 1, rows, va, vb, beta, mask, c, ldc);
+        Rows4(u2, u6, u10, u14, 2, rows, va, vb, beta, mask, c, ldc);
+        Rows4(u3, u7, u11, u15, 3, rows, va, vb, beta, mask, c, ldc);
+    }
+
+    // Four columns (vectors over rows) to, in each 128-bit lane L, rows 4L, 4L + 1, 4L + 2, 4L + 3 of those columns.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d,
+        out Vector512<float> r0, out Vector512<float> r1, out Vector512<float> r2, out Vector512<float> r3)
+    {
+        var ab0 = Avx512F.UnpackLow(a, b).AsDouble(); var ab1 = Avx512F.UnpackHigh(a, b).AsDouble();
+        var cd0 = Avx512F.UnpackLow(c, d).AsDouble(); var cd1 = Avx512F.UnpackHigh(c, d).AsDouble();
+        r0 = Avx512F.UnpackLow(ab0, cd0).AsSingle();
+        r1 = Avx512F.UnpackHigh(ab0, cd0).AsSingle();
+        r2 = Avx512F.UnpackLow(ab1, cd1).AsSingle();
+        r3 = Avx512F.UnpackHigh(ab1, cd1).AsSingle();
+    }
+
+    // Rows q, 4 + q, 8 + q, 12 + q of C (those below rows) from the lanes of columns 0–3, 4–7, 8–11, 12–15.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows4(Vector512<float> w0, Vector512<float> w1, Vector512<float> w2, Vector512<float> w3, int q, int rows,
+        Vector512<float> va, Vector512<float> vb, float beta, Vector512<float> mask, float* c, nint ldc)
+    {
+        var x0 = Avx512F.Shuffle4x128(w0, w1, 0x88);
+        var x1 = Avx512F.Shuffle4x128(w0, w1, 0xDD);
+        var y0 = Avx512F.Shuffle4x128(w2, w3, 0x88);
+        var y1 = Avx512F.Shuffle4x128(w2, w3, 0xDD);
+        if (q < rows) StoreRow(c + q * ldc, Avx512F.Shuffle4x128(x0, y0, 0x88), va, vb, beta, mask);
+        if (q + 4 < rows) StoreRow(c + (q + 4) * ldc, Avx512F.Shuffle4x128(x1, y1, 0x88), va, vb, beta, mask);
+        if (q + 8 < rows) StoreRow(c + (q + 8) * ldc, Avx512F.Shuffle4x128(x0, y0, 0xDD), va, vb, beta, mask);
+        if (q + 12 < rows) StoreRow(c + (q + 12) * ldc, Avx512F.Shuffle4x128(x1, y1, 0xDD), va, vb, beta, mask);
     }
 
     // tile[j·16 + i] = Σ_{p0 ≤ p < p1} A[p, i]·op(B)[p, j] for all n columns, eight columns per pass over A.
@@ -341,11 +413,7 @@ internal static unsafe class GemmNarrow
                 int parts = team is null ? 1 : Math.Min(team.Size, blocks);
                 if (parts == 1) InterleavedRows(0, m, m, n, k, g, alpha, a, lda, bp, beta, c, ldc);
                 else
-                {
-                    float* bpv = bp;
-                    team!.Run(parts, (part, _) => InterleavedRows(Math.Min(m, blocks * part / parts * 12),
-                        Math.Min(m, blocks * (part + 1) / parts * 12), m, n, k, g, alpha, a, lda, bpv, beta, c, ldc));
-                }
+                    InterleavedThreaded(team!, parts, blocks, m, n, k, g, alpha, a, lda, bp, beta, c, ldc);
             }
         }
         finally

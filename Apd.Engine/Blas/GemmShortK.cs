@@ -27,9 +27,14 @@ internal static unsafe class GemmShortK
             Rows(0, m, transA, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        team!.Run(parts, (part, _) =>
-            Rows((int)((long)m * part / parts), (int)((long)m * (part + 1) / parts), transA, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+        RowsThreaded(team!, parts, m, transA, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
+
+    // The lambda in its own method: the single-threaded call above allocates no closure.
+    private static void RowsThreaded(GemmThreadTeam team, int parts, int m, bool transA, int n, int k, float alpha, float* a, nint lda,
+        float* b, nint ldb, float beta, float* c, nint ldc)
+        => team.Run(parts, (part, _) =>
+            Rows((int)((long)m * part / parts), (int)((long)m * (part + 1) / parts), transA, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
 
     private static void Rows(int i0, int i1, bool transA, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
         float beta, float* c, nint ldc)

@@ -150,13 +150,17 @@ internal static unsafe class SgemmPacked
         double byCols = mTiles * Ceil(nPanels, parts) * tile + m * packA + (double)n / parts * packB;
         bool splitRows = byRows <= byCols;
         int units = splitRows ? mTiles : nPanels, unit = splitRows ? MR : NR, extent = splitRows ? m : n;
-        team!.Run(parts, (part, thread) =>
+        RunShared(problem, ws, team!, parts, splitRows, units, unit, extent);
+    }
+
+    // The lambda in its own method: a single-threaded call of Gemm allocates no closure.
+    private static void RunShared(Problem problem, Workspace[] ws, GemmThreadTeam team, int parts, bool splitRows, int units, int unit, int extent)
+        => team.Run(parts, (part, thread) =>
         {
             (int u0, int u1) = Share(units, part, parts);
             int lo = Math.Min(extent, u0 * unit), hi = Math.Min(extent, u1 * unit);
             if (lo < hi) Run(splitRows ? problem.Rows(lo, hi) : problem.Columns(lo, hi), ws[thread]);
         });
-    }
 
     /// <summary>
     /// True when C can be computed from A and B where they lie (<see cref="GemmInPlace"/>): AVX-512, alpha = 1, B

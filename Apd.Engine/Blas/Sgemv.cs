@@ -36,7 +36,7 @@ internal static unsafe class Sgemv
                 float* xv = x;
                 int parts = team?.Size ?? 1;
                 if (parts == 1) Part(0, 1, transA, m, k, alpha, a, lda, xv, beta, c, ldc);
-                else team!.Run(parts, (part, _) => Part(part, parts, transA, m, k, alpha, a, lda, xv, beta, c, ldc));
+                else PartsThreaded(team!, parts, transA, m, k, alpha, a, lda, xv, beta, c, ldc);
             }
         }
         finally
@@ -44,6 +44,11 @@ internal static unsafe class Sgemv
             if (rented is not null) ArrayPool<float>.Shared.Return(rented);
         }
     }
+
+    // The lambda in its own method: the single-threaded call allocates no closure.
+    private static void PartsThreaded(GemmThreadTeam team, int parts, bool transA, int m, int k, float alpha, float* a, nint lda,
+        float* x, float beta, float* c, nint ldc)
+        => team.Run(parts, (part, _) => Part(part, parts, transA, m, k, alpha, a, lda, x, beta, c, ldc));
 
     // Rows [i0, i1) of C, i0 and i1 on 16-element boundaries so threads never write the same cache line
     // when ldc = 1.
