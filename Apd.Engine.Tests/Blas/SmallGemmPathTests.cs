@@ -73,12 +73,15 @@ public class SmallGemmPathTests
         (T, T, 6, 100, 200), (T, T, 9, 50, 64),
     ];
 
-    // Products of at most 16³ multiply-adds with more than 64: no longer the direct loops but the paths above.
+    // Products of at most 16³ multiply-adds with more than 64: no longer the direct loops but the paths above; and
+    // single rows of C that are narrow.
     private static readonly (Transpose A, Transpose B, int M, int N, int K)[] Tiny =
     [
         (N, N, 2, 2, 1000), (T, N, 2, 2, 1000), (N, T, 2, 2, 1000), (T, T, 2, 2, 1000), (N, N, 8, 8, 8), (N, N, 5, 5, 100),
         (N, N, 16, 16, 16), (T, T, 16, 16, 16), (N, T, 16, 16, 16), (T, N, 9, 9, 9), (N, N, 2, 1, 200), (N, N, 1, 2, 200),
         (N, N, 12, 12, 24), (N, N, 4, 4, 5),
+        // One row of C, 2–15 columns, B untransposed: the narrow forms (interleaved, broadcasts, outer products).
+        (N, N, 1, 3, 4000), (N, N, 1, 15, 300), (N, N, 1, 8, 64), (T, N, 1, 5, 200), (T, N, 1, 12, 64),
     ];
 
     [Test]

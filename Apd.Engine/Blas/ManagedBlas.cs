@@ -90,7 +90,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             SgemvPath(transA == Transpose.Yes, transB == Transpose.Yes, m, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
             return;
         }
-        if (m == 1 && accelerated)
+        if (m == 1 && accelerated && !(transB == Transpose.No && GemmNarrow.Takes(m, n, transA == Transpose.Yes, false)))
         {
             // One row of C: its transpose is a matrix-vector product, C^T = op(B)^T·op(A)^T, with op(B)^T
             // stored as B (untransposed when B is stored transposed) and op(A)^T the row of A.
