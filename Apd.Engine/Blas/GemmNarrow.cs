@@ -518,7 +518,7 @@ internal static unsafe class GemmNarrow
                     case 9: Block<Nine>(k, g, at, lda, bp, sums); break;
                     default: Block<Eight>(k, g, at, lda, bp, sums); break;
                 }
-                StoreInterleaved(sums + skip * 16, Math.Min(rows, i1 - i), n, g, alpha, beta, c + i * ldc, ldc);
+                StoreInterleavedFolded(sums + skip * 16, Math.Min(rows, i1 - i), n, g, alpha, beta, c + i * ldc, ldc);
             }
             return;
         }
@@ -654,6 +654,66 @@ internal static unsafe class GemmNarrow
             s3 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[pp]), bv, s3);
         }
         (s0 + t0).Store(sums); (s1 + t1).Store(sums + 16); (s2 + t2).Store(sums + 32); (s3 + t3).Store(sums + 48);
+    }
+
+    // C's row r ← alpha·(Σ_s sums[r·16 + j·g + s]) + beta·C's row r, j < n, for rows r < rows: g rows at a time are
+    // folded into one vector (pairs of rows at lane distance g/2, then pairs of pairs at g/4, …: two selects, one
+    // permute and one add per pair), in which row r's column j sits in lane j·g + rev(r), rev reversing r's log2 g
+    // bits; one permute per row then gathers its n values. Folding each row on its own took log2 g + 1 permutes a row
+    // (1000×40×2 ran at 0.72× OpenBLAS).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreInterleavedFolded(float* sums, int rows, int n, int g, float alpha, float beta, float* c, nint ldc)
+    {
+        var lane = Vector512<int>.Indices;
+        var mask = Vector512.LessThan(lane, Vector512.Create(n)).AsSingle();
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        int bits = BitOperations.Log2((uint)g);
+        for (int r0 = 0; r0 < rows; r0 += g)
+        {
+            int count = Math.Min(g, rows - r0);
+            float* s = sums + r0 * 16;
+            Vector512<float> folded;
+            if (g == 2)
+            {
+                folded = Fold(Vector512.Load(s), count > 1 ? Vector512.Load(s + 16) : default, 1, lane);
+            }
+            else if (g == 4)
+            {
+                var v0 = Vector512.Load(s);
+                var v1 = count > 1 ? Vector512.Load(s + 16) : default;
+                var v2 = count > 2 ? Vector512.Load(s + 32) : default;
+                var v3 = count > 3 ? Vector512.Load(s + 48) : default;
+                folded = Fold(Fold(v0, v1, 2, lane), Fold(v2, v3, 2, lane), 1, lane);
+            }
+            else
+            {
+                var v0 = Vector512.Load(s);
+                var v1 = count > 1 ? Vector512.Load(s + 16) : default;
+                var v2 = count > 2 ? Vector512.Load(s + 32) : default;
+                var v3 = count > 3 ? Vector512.Load(s + 48) : default;
+                var v4 = count > 4 ? Vector512.Load(s + 64) : default;
+                var v5 = count > 5 ? Vector512.Load(s + 80) : default;
+                var v6 = count > 6 ? Vector512.Load(s + 96) : default;
+                var v7 = count > 7 ? Vector512.Load(s + 112) : default;
+                folded = Fold(Fold(Fold(v0, v1, 4, lane), Fold(v2, v3, 4, lane), 2, lane),
+                    Fold(Fold(v4, v5, 4, lane), Fold(v6, v7, 4, lane), 2, lane), 1, lane);
+            }
+            for (int r = 0; r < count; r++)
+            {
+                int rev = bits == 1 ? r : bits == 2 ? (r & 1) << 1 | r >> 1 : (r & 1) << 2 | (r & 2) | r >> 2;
+                StoreRow(c + (r0 + r) * ldc, Avx512F.PermuteVar16x32(folded, lane * g + Vector512.Create(rev)), va, vb, beta, mask);
+            }
+        }
+    }
+
+    // Lanes with bit d clear: u[l] + u[l + d]; lanes with bit d set: v[l − d] + v[l].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fold(Vector512<float> u, Vector512<float> v, int d, Vector512<int> lane)
+    {
+        var dv = Vector512.Create(d);
+        var high = Vector512.Equals(lane & dv, dv).AsSingle();
+        return Vector512.ConditionalSelect(high, v, u) + Avx512F.PermuteVar16x32(Vector512.ConditionalSelect(high, u, v), lane ^ dv);
     }
 
     // C's row r ← alpha·(Σ_s sums[r·16 + j·g + s]) + beta·C's row r, j < n: the g partial sums of a column are adjacent
