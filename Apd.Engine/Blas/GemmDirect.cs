@@ -65,7 +65,10 @@ internal static class GemmDirect
         }
     }
 
-    /// <summary>Up to this many multiply-adds (or with rows narrower than a vector) plain scalar loops win: no call has a fixed cost.</summary>
+    /// <summary>
+    /// Up to this many multiply-adds (or with rows narrower than a vector) plain scalar loops win: no call has a fixed
+    /// cost. Kept small: each element is one chain of k dependent adds (8×8×8 at 512 ran at 0.12× OpenBLAS).
+    /// </summary>
     internal const long ScalarMaxWork = 64;
 
     // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides. Inlined into

@@ -6,6 +6,9 @@
 //     way (Interleaved); 8–16 columns: each row of C from broadcasts of A against B's rows (Broadcast);
 //   otherwise: dot products of op(A)'s rows with op(B)'s columns, both made contiguous along k, four columns per
 //     load of A (Rows, Dot4).
+// Also, for any width, C with fewer rows than a 12-row tile (ManagedBlas, one thread): blocks of 4 rows × 64 columns
+// by broadcasts of op(A) against B's rows (FewRows), or with A untransposed and B transposed and at most 4 rows,
+// 4×4 blocks of dot products (DotRows).
 // Rows of C (K for Outer) are shared between the threads.
 using System.Buffers;
 using System.Numerics;
