@@ -535,9 +535,11 @@ internal static unsafe class GemmNarrow
         }
     }
 
-    // Rows per block of InterleavedRows: of 12 down to 8, the one computing the fewest rows in all.
+    // Rows per block of InterleavedRows and Broadcast: of 12 down to 8, the one computing the fewest rows in all. Up to
+    // 12 rows, one block of max(m, 8) without the search (eight integer divisions, ≈ 30 ns of a 9×2×15 call).
     private static int BlockRows(int m)
     {
+        if (m <= 12) return Math.Max(m, 8);
         int best = 12;
         for (int r = 11; r >= 8; r--)
             if ((m + r - 1) / r * r < (m + best - 1) / best * best) best = r;
@@ -672,6 +674,7 @@ internal static unsafe class GemmNarrow
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
         int bits = BitOperations.Log2((uint)g);
+        var spread = Vector512.ShiftLeft(lane, bits);
         for (int r0 = 0; r0 < rows; r0 += g)
         {
             int count = Math.Min(g, rows - r0);
@@ -705,7 +708,7 @@ internal static unsafe class GemmNarrow
             for (int r = 0; r < count; r++)
             {
                 int rev = bits == 1 ? r : bits == 2 ? (r & 1) << 1 | r >> 1 : (r & 1) << 2 | (r & 2) | r >> 2;
-                StoreRow(c + (r0 + r) * ldc, Avx512F.PermuteVar16x32(folded, lane * g + Vector512.Create(rev)), va, vb, beta, mask);
+                StoreRow(c + (r0 + r) * ldc, Avx512F.PermuteVar16x32(folded, spread + Vector512.Create(rev)), va, vb, beta, mask);
             }
         }
     }
