@@ -47,6 +47,8 @@ public class SmallGemmPathTests
     [
         (64, 15, 500), (200, 9, 300), (1000, 15, 100), (64, 8, 300), (49, 12, 33), (8, 10, 600), (131, 11, 17),
         (36, 12, 40), (33, 9, 50), (27, 13, 30),
+        // A last block moved up by 8 or more rows: 13 = 12 + 1 (11 rows recomputed), 21 = 11 + 10 → 11 + 11 (1).
+        (13, 10, 20), (23, 14, 9), (12, 12, 12), (10, 10, 10),
     ];
 
     // A stored transposed, under 16 rows (or the rows past the last block of 16), 2–15 columns, either B.

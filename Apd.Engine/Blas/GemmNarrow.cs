@@ -937,23 +937,19 @@ internal static unsafe class GemmNarrow
         if (i1 - i0 >= 8)
         {
             // Blocks of 8 to 12 rows (BlockRows), the last moved up to end at i1 (its first rows recomputed, not stored).
-            float* sums = stackalloc float[12 * 16];
             int rows = BlockRows(i1 - i0);
             for (; i < i1; i += rows)
             {
                 int top = Math.Min(i, i1 - rows), skip = i - top;
-                float* at = a + top * lda;
+                float* at = a + top * lda, ct = c + top * ldc;
                 switch (rows)
                 {
-                    case 12: BroadcastBlock<Twelve>(k, at, lda, b, ldb, mask, sums); break;
-                    case 11: BroadcastBlock<Eleven>(k, at, lda, b, ldb, mask, sums); break;
-                    case 10: BroadcastBlock<Ten>(k, at, lda, b, ldb, mask, sums); break;
-                    case 9: BroadcastBlock<Nine>(k, at, lda, b, ldb, mask, sums); break;
-                    default: BroadcastBlock<Eight>(k, at, lda, b, ldb, mask, sums); break;
+                    case 12: BroadcastBlock<Twelve>(k, at, lda, b, ldb, mask, skip, ct, ldc, va, vb, beta); break;
+                    case 11: BroadcastBlock<Eleven>(k, at, lda, b, ldb, mask, skip, ct, ldc, va, vb, beta); break;
+                    case 10: BroadcastBlock<Ten>(k, at, lda, b, ldb, mask, skip, ct, ldc, va, vb, beta); break;
+                    case 9: BroadcastBlock<Nine>(k, at, lda, b, ldb, mask, skip, ct, ldc, va, vb, beta); break;
+                    default: BroadcastBlock<Eight>(k, at, lda, b, ldb, mask, skip, ct, ldc, va, vb, beta); break;
                 }
-                float* ci = c + i * ldc;
-                for (int r = 0, count = Math.Min(rows, i1 - i); r < count; r++)
-                    StoreRow(ci + r * ldc, Vector512.Load(sums + (skip + r) * 16), va, vb, beta, mask);
             }
             return;
         }
@@ -993,10 +989,12 @@ internal static unsafe class GemmNarrow
         }
     }
 
-    // sums[r·16 ..] = Σ_p A[r, p]·B[p, 0..n) for the R = TRows.Count rows a + r·lda: per k one masked load of B's
-    // row and R broadcasts of A (rows beyond R compiled out).
+    // C's rows r = skip … R − 1 of the block at c ← alpha·Σ_p A[r, p]·B[p, 0..n) + beta·C, R = TRows.Count rows
+    // a + r·lda: per k one masked load of B's row and R broadcasts of A (rows beyond R compiled out). Stored from the
+    // registers: through a buffer read back at once (failed store forwarding) the stores cost a third of 12×12×12.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BroadcastBlock<TRows>(int k, float* a, nint lda, float* b, nint ldb, Vector512<float> mask, float* sums)
+    private static void BroadcastBlock<TRows>(int k, float* a, nint lda, float* b, nint ldb, Vector512<float> mask, int skip,
+        float* c, nint ldc, Vector512<float> va, Vector512<float> vb, float beta)
         where TRows : struct, IRowCount
     {
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default;
@@ -1019,12 +1017,18 @@ internal static unsafe class GemmNarrow
             if (TRows.Count > 10) s10 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[l2]), bv, s10);
             if (TRows.Count > 11) s11 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[l3]), bv, s11);
         }
-        s0.Store(sums); s1.Store(sums + 16); s2.Store(sums + 32); s3.Store(sums + 48);
-        s4.Store(sums + 64); s5.Store(sums + 80); s6.Store(sums + 96); s7.Store(sums + 112);
-        if (TRows.Count > 8) s8.Store(sums + 128);
-        if (TRows.Count > 9) s9.Store(sums + 144);
-        if (TRows.Count > 10) s10.Store(sums + 160);
-        if (TRows.Count > 11) s11.Store(sums + 176);
+        if (skip <= 0) StoreRow(c, s0, va, vb, beta, mask);
+        if (skip <= 1) StoreRow(c + ldc, s1, va, vb, beta, mask);
+        if (skip <= 2) StoreRow(c + 2 * ldc, s2, va, vb, beta, mask);
+        if (skip <= 3) StoreRow(c + 3 * ldc, s3, va, vb, beta, mask);
+        if (skip <= 4) StoreRow(c + 4 * ldc, s4, va, vb, beta, mask);
+        if (skip <= 5) StoreRow(c + 5 * ldc, s5, va, vb, beta, mask);
+        if (skip <= 6) StoreRow(c + 6 * ldc, s6, va, vb, beta, mask);
+        if (skip <= 7) StoreRow(c + 7 * ldc, s7, va, vb, beta, mask);
+        if (TRows.Count > 8 && skip <= 8) StoreRow(c + 8 * ldc, s8, va, vb, beta, mask);
+        if (TRows.Count > 9 && skip <= 9) StoreRow(c + 9 * ldc, s9, va, vb, beta, mask);
+        if (TRows.Count > 10 && skip <= 10) StoreRow(c + 10 * ldc, s10, va, vb, beta, mask);
+        if (TRows.Count > 11) StoreRow(c + 11 * ldc, s11, va, vb, beta, mask);
     }
 
     // C's row ← alpha·s + beta·C's row, in the masked columns; beta = 0 never reads C.
