@@ -48,7 +48,7 @@ public class SmallGemmPathTests
         (64, 15, 500), (200, 9, 300), (1000, 15, 100), (64, 8, 300), (49, 12, 33), (8, 10, 600), (131, 11, 17),
         (36, 12, 40), (33, 9, 50), (27, 13, 30),
         // A last block moved up by 1–5 rows (the most BlockRows leaves): 15, 14, 13, 73, 91 rows; one block of 10, 12.
-        (15, 9, 40), (14, 11, 25), (13, 10, 20), (73, 8, 20), (91, 15, 12), (23, 14, 9), (12, 12, 12), (10, 10, 10),
+        (15, 9, 40), (14, 11, 25), (13, 10, 20), (73, 9, 20), (91, 15, 12), (23, 14, 9), (12, 12, 12), (10, 10, 10),
     ];
 
     // A stored transposed, under 16 rows (or the rows past the last block of 16), 2–15 columns, either B.
