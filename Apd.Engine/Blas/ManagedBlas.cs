@@ -14,12 +14,6 @@ namespace Apd.Engine.Blas;
 
 public sealed unsafe class ManagedBlas : IBlas, IDisposable
 {
-    /// <summary>
-    /// Up to this many multiply-adds (m·n·k) the direct loops; above it the SIMD paths. At 4096 the direct loops took
-    /// 2×1000×2 (one scalar chain of 1000 per element) to 0.18× OpenBLAS and 16×16×16 TT to 0.01×.
-    /// </summary>
-    internal const long DirectMaxWork = GemmDirect.ScalarMaxWork;
-
     /// <summary>Below this many multiply-adds a second thread costs more than it saves (a wake-up is ~10 µs).</summary>
     internal const long ParallelMinWork = 1L << 21;
 
@@ -101,19 +95,15 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             SgemvPath(transB == Transpose.No, transA == Transpose.No, n, k, alpha, b, ldb, a, lda, beta, c, 1, work);
             return;
         }
-        if (accelerated && GemmNarrow.Takes(m, n, transA == Transpose.Yes, transB == Transpose.Yes) && work > DirectMaxWork)
-        {
-            NarrowPath(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
-            return;
-        }
-        if (accelerated && GemmShortK.Takes(transB == Transpose.Yes, n, k) && work > DirectMaxWork)
-        {
-            ShortKPath(transA == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
-            return;
-        }
-        if (!accelerated || work <= DirectMaxWork)
+        if (!accelerated)
         {
             GemmDirect.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        bool narrow = GemmNarrow.Takes(m, n, transA == Transpose.Yes, transB == Transpose.Yes);
+        if (narrow || GemmShortK.Takes(transB == Transpose.Yes, n, k))
+        {
+            RowsPath(!narrow, transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
             return;
         }
         if ((work < ParallelMinWork || _threads == 1) && GemmNarrow.TakesFewRows(m)
@@ -265,9 +255,10 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         }
     }
 
-    // A narrow C (GemmNarrow), threaded like the packed path when there are rows for each thread.
+    // A narrow C (GemmNarrow) or a short K (GemmShortK): rows of C shared between the threads when there are
+    // rows for each.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private void NarrowPath(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+    private void RowsPath(bool shortK, bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
     {
         fixed (float* pa = a)
@@ -277,28 +268,8 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             var team = TakeTeam(work >= ParallelMinWork && m >= 2 * _threads);
             try
             {
-                GemmNarrow.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, team);
-            }
-            finally
-            {
-                ReleaseTeam(team);
-            }
-        }
-    }
-
-    // A short K (GemmShortK), threaded like the packed path when there are rows for each thread.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private void ShortKPath(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
-        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
-    {
-        fixed (float* pa = a)
-        fixed (float* pb = b)
-        fixed (float* pc = c)
-        {
-            var team = TakeTeam(work >= ParallelMinWork && m >= 2 * _threads);
-            try
-            {
-                GemmShortK.Run(transA, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, team);
+                if (shortK) GemmShortK.Run(transA, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, team);
+                else GemmNarrow.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, team);
             }
             finally
             {
