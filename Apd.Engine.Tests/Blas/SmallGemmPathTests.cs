@@ -8,7 +8,7 @@ namespace Apd.Engine.Tests.Blas;
 /// The managed SGEMM's paths for small and narrow products, each reached by shapes chosen to land on it (with
 /// AVX-512; with it off, or with hardware intrinsics off, the same shapes check the fallbacks): every tile read in
 /// place, 2–8 columns interleaved along k, 8–15 columns by broadcasts, A stored transposed with under 16 rows
-/// by outer products, K ≤ 4 with B's rows in registers, a contiguous column of C from the strip kernels, fewer
+/// by outer products, B stored transposed by dot products of rows, K ≤ 4 with B's rows in registers, a contiguous column of C from the strip kernels, fewer
 /// rows than a tile, and tiny products past the scalar loops.
 /// All against the naive loop in double, with alpha/beta, leading dimensions past the row, and NaN in C when beta = 0.
 /// </summary>
@@ -56,6 +56,14 @@ public class SmallGemmPathTests
     [
         (N, 7, 5, 3000), (N, 15, 12, 500), (T, 10, 10, 100), (N, 3, 3, 1000), (N, 40, 9, 70), (T, 2, 2, 5000),
         (T, 13, 15, 301), (N, 9, 8, 60),
+    ];
+
+    // A untransposed, B stored transposed, 2–15 columns: 4×4 blocks of dot products (a last block of 1–3 rows or
+    // columns), K past or short of a multiple of 16, K < 16.
+    private static readonly (int M, int N, int K)[] DotRows =
+    [
+        (2, 2, 1000), (16, 7, 200), (47, 15, 47), (12, 15, 50), (1000, 2, 40), (6, 2, 100), (13, 5, 17), (40, 6, 100),
+        (3, 3, 64), (200, 4, 100), (50, 3, 1), (21, 11, 3), (7, 13, 31),
     ];
 
     // K ≤ 4, B untransposed, at least 16 columns: 64 columns at a time, then 16, the last masked.
@@ -176,6 +184,18 @@ public class SmallGemmPathTests
     }
 
     [Test]
+    public void Narrow_C_with_B_stored_transposed_by_dot_products_of_rows_matches_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 900;
+        foreach (var (m, n, k) in DotRows)
+        {
+            Check(blas, N, T, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, N, T, m, n, k, -1.5f, 0.5f, pad: 3, seed++);
+        }
+    }
+
+    [Test]
     public void K_up_to_four_with_B_rows_in_registers_matches_the_naive_loop()
     {
         var blas = new ManagedBlas(1);
@@ -212,6 +232,8 @@ public class SmallGemmPathTests
         Check(blas, N, N, 3000, 700, 1, 1f, 0f, pad: 0, 605);
         Check(blas, T, N, 1001, 600, 4, 1f, 2f, pad: 3, 606);
         Check(blas, N, N, 3000, 12, 80, 1f, 0f, pad: 0, 607);
+        Check(blas, N, T, 3001, 7, 500, 1f, 0f, pad: 0, 608);
+        Check(blas, N, T, 1002, 5, 1000, 0.5f, -1f, pad: 2, 609);
     }
 
     [Test]
@@ -233,7 +255,7 @@ public class SmallGemmPathTests
                  {
                      (N, N, 64, 64, 64), (T, N, 48, 96, 70), (N, N, 30, 8, 201), (N, N, 64, 15, 500), (T, N, 7, 5, 3000),
                      (N, N, 500, 500, 2), (T, N, 64, 1, 64), (N, N, 4, 64, 64), (T, N, 3, 17, 300), (N, T, 9, 100, 100),
-                     (N, T, 2, 33, 100), (T, T, 4, 64, 64), (N, N, 2, 2, 1000),
+                     (N, T, 2, 33, 100), (T, T, 4, 64, 64), (N, N, 2, 2, 1000), (N, T, 13, 7, 200),
                  })
         {
             var rng = new Random(m * 31 + n);
