@@ -733,10 +733,14 @@ internal static unsafe class GemmNarrow
         }
     }
 
-    // Lanes with bit d clear: u[l] + u[l + d]; lanes with bit d set: v[l − d] + v[l].
+    // Lanes with bit d clear: u[l] + u[l + d]; lanes with bit d set: v[l − d] + v[l]. At d = 8 and 2 the two addends
+    // are two shuffles of u and v (128-bit blocks 0101/2323, in-block pairs 0101/2323) rather than two blends and a
+    // cross-lane permute.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Fold(Vector512<float> u, Vector512<float> v, int d, Vector512<int> lane)
     {
+        if (d == 8) return Avx512F.Shuffle4x128(u, v, 0x44) + Avx512F.Shuffle4x128(u, v, 0xEE);
+        if (d == 2) return Avx512F.Shuffle(u, v, 0x44) + Avx512F.Shuffle(u, v, 0xEE);
         var dv = Vector512.Create(d);
         var high = Vector512.Equals(lane & dv, dv).AsSingle();
         return Vector512.ConditionalSelect(high, v, u) + Avx512F.PermuteVar16x32(Vector512.ConditionalSelect(high, u, v), lane ^ dv);
