@@ -798,8 +798,8 @@ internal static unsafe class GemmNarrow
 
     // C = alpha·A·B^T + beta·C by dot products of A's rows with B's rows, both read in place: blocks of 4 rows × 4
     // columns, per 16 k four loads of A and four of B for 16 FMAs (the last k mod 16 masked), the 16 sums folded
-    // into one vector (Fold at lane distances 8, 4, 2, 1). Missing columns of a block repeat the last one
-    // (read, not stored); missing rows are compiled out. One row against four columns at a time (Rows) loaded A
+    // into one vector (Fold at lane distances 8, 4, 2, 1). Missing columns and rows of a block are compiled out
+    // (their pointers repeat the last row; nothing of them is stored). One row against four columns at a time (Rows) loaded A
     // once per four FMAs and reduced each sum on its own (3×500×40 NT ran at 0.65× OpenBLAS, 1.35 so).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotRows(int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
@@ -816,10 +816,10 @@ internal static unsafe class GemmNarrow
                 float* b0 = b + j * ldb, b1 = b + Math.Min(j + 1, n - 1) * ldb, b2 = b + Math.Min(j + 2, n - 1) * ldb, b3 = b + Math.Min(j + 3, n - 1) * ldb;
                 var folded = (m - i) switch
                 {
-                    1 => Dot4x4<One>(k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
-                    2 => Dot4x4<Two>(k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
-                    3 => Dot4x4<Three>(k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
-                    _ => Dot4x4<Four>(k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
+                    1 => DotBlock<One>(n - j, k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
+                    2 => DotBlock<Two>(n - j, k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
+                    3 => DotBlock<Three>(n - j, k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
+                    _ => DotBlock<Four>(n - j, k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
                 };
                 var mask = Vector512.LessThan(lane, Vector512.Create(Math.Min(4, n - j))).AsSingle();
                 for (int r = 0, rows = Math.Min(4, m - i); r < rows; r++)
@@ -832,25 +832,41 @@ internal static unsafe class GemmNarrow
         }
     }
 
+    // A block of DotRows with `cols` columns left: a last block of 1–3 columns compiles out the missing ones (2×1000×2
+    // NT loaded B's second row three times and did half its FMAs for nothing).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> DotBlock<TRows>(int cols, int k, float* a0, float* a1, float* a2, float* a3, float* b0, float* b1,
+        float* b2, float* b3, Vector512<float> tail, Vector512<int> lane) where TRows : struct, IRowCount
+        => cols switch
+        {
+            1 => Dot4x4<TRows, One>(k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
+            2 => Dot4x4<TRows, Two>(k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
+            3 => Dot4x4<TRows, Three>(k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
+            _ => Dot4x4<TRows, Four>(k, a0, a1, a2, a3, b0, b1, b2, b3, tail, lane),
+        };
+
     // The 16 dot products of a0–a3 with b0–b3 over k, folded: the sum of vector v = 4r + q in lane rev4(v); rows
-    // past TRows.Count compiled out (their sums zero).
+    // past TRows.Count and columns past TCols.Count compiled out (their sums zero).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Vector512<float> Dot4x4<TRows>(int k, float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2, float* b3,
-        Vector512<float> tail, Vector512<int> lane) where TRows : struct, IRowCount
+    private static Vector512<float> Dot4x4<TRows, TCols>(int k, float* a0, float* a1, float* a2, float* a3, float* b0, float* b1, float* b2,
+        float* b3, Vector512<float> tail, Vector512<int> lane) where TRows : struct, IRowCount where TCols : struct, IRowCount
     {
         Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
         int p = 0;
         for (; p <= k; p += 16)
         {
-            Vector512<float> x0, x1 = default, x2 = default, x3 = default, y0, y1, y2, y3;
+            Vector512<float> x0, x1 = default, x2 = default, x3 = default, y0, y1 = default, y2 = default, y3 = default;
             if (p + 16 <= k)
             {
                 x0 = Vector512.Load(a0 + p);
                 if (TRows.Count > 1) x1 = Vector512.Load(a1 + p);
                 if (TRows.Count > 2) x2 = Vector512.Load(a2 + p);
                 if (TRows.Count > 3) x3 = Vector512.Load(a3 + p);
-                y0 = Vector512.Load(b0 + p); y1 = Vector512.Load(b1 + p); y2 = Vector512.Load(b2 + p); y3 = Vector512.Load(b3 + p);
+                y0 = Vector512.Load(b0 + p);
+                if (TCols.Count > 1) y1 = Vector512.Load(b1 + p);
+                if (TCols.Count > 2) y2 = Vector512.Load(b2 + p);
+                if (TCols.Count > 3) y3 = Vector512.Load(b3 + p);
             }
             else
             {
@@ -860,26 +876,27 @@ internal static unsafe class GemmNarrow
                 if (TRows.Count > 1) x1 = Avx512F.MaskLoad(a1 + p, tail, z);
                 if (TRows.Count > 2) x2 = Avx512F.MaskLoad(a2 + p, tail, z);
                 if (TRows.Count > 3) x3 = Avx512F.MaskLoad(a3 + p, tail, z);
-                y0 = Avx512F.MaskLoad(b0 + p, tail, z); y1 = Avx512F.MaskLoad(b1 + p, tail, z);
-                y2 = Avx512F.MaskLoad(b2 + p, tail, z); y3 = Avx512F.MaskLoad(b3 + p, tail, z);
+                y0 = Avx512F.MaskLoad(b0 + p, tail, z);
+                if (TCols.Count > 1) y1 = Avx512F.MaskLoad(b1 + p, tail, z);
+                if (TCols.Count > 2) y2 = Avx512F.MaskLoad(b2 + p, tail, z);
+                if (TCols.Count > 3) y3 = Avx512F.MaskLoad(b3 + p, tail, z);
             }
-            s00 = Vector512.FusedMultiplyAdd(x0, y0, s00); s01 = Vector512.FusedMultiplyAdd(x0, y1, s01);
-            s02 = Vector512.FusedMultiplyAdd(x0, y2, s02); s03 = Vector512.FusedMultiplyAdd(x0, y3, s03);
-            if (TRows.Count > 1)
-            {
-                s10 = Vector512.FusedMultiplyAdd(x1, y0, s10); s11 = Vector512.FusedMultiplyAdd(x1, y1, s11);
-                s12 = Vector512.FusedMultiplyAdd(x1, y2, s12); s13 = Vector512.FusedMultiplyAdd(x1, y3, s13);
-            }
-            if (TRows.Count > 2)
-            {
-                s20 = Vector512.FusedMultiplyAdd(x2, y0, s20); s21 = Vector512.FusedMultiplyAdd(x2, y1, s21);
-                s22 = Vector512.FusedMultiplyAdd(x2, y2, s22); s23 = Vector512.FusedMultiplyAdd(x2, y3, s23);
-            }
-            if (TRows.Count > 3)
-            {
-                s30 = Vector512.FusedMultiplyAdd(x3, y0, s30); s31 = Vector512.FusedMultiplyAdd(x3, y1, s31);
-                s32 = Vector512.FusedMultiplyAdd(x3, y2, s32); s33 = Vector512.FusedMultiplyAdd(x3, y3, s33);
-            }
+            s00 = Vector512.FusedMultiplyAdd(x0, y0, s00);
+            if (TCols.Count > 1) s01 = Vector512.FusedMultiplyAdd(x0, y1, s01);
+            if (TCols.Count > 2) s02 = Vector512.FusedMultiplyAdd(x0, y2, s02);
+            if (TCols.Count > 3) s03 = Vector512.FusedMultiplyAdd(x0, y3, s03);
+            if (TRows.Count > 1) s10 = Vector512.FusedMultiplyAdd(x1, y0, s10);
+            if (TRows.Count > 1 && TCols.Count > 1) s11 = Vector512.FusedMultiplyAdd(x1, y1, s11);
+            if (TRows.Count > 1 && TCols.Count > 2) s12 = Vector512.FusedMultiplyAdd(x1, y2, s12);
+            if (TRows.Count > 1 && TCols.Count > 3) s13 = Vector512.FusedMultiplyAdd(x1, y3, s13);
+            if (TRows.Count > 2) s20 = Vector512.FusedMultiplyAdd(x2, y0, s20);
+            if (TRows.Count > 2 && TCols.Count > 1) s21 = Vector512.FusedMultiplyAdd(x2, y1, s21);
+            if (TRows.Count > 2 && TCols.Count > 2) s22 = Vector512.FusedMultiplyAdd(x2, y2, s22);
+            if (TRows.Count > 2 && TCols.Count > 3) s23 = Vector512.FusedMultiplyAdd(x2, y3, s23);
+            if (TRows.Count > 3) s30 = Vector512.FusedMultiplyAdd(x3, y0, s30);
+            if (TRows.Count > 3 && TCols.Count > 1) s31 = Vector512.FusedMultiplyAdd(x3, y1, s31);
+            if (TRows.Count > 3 && TCols.Count > 2) s32 = Vector512.FusedMultiplyAdd(x3, y2, s32);
+            if (TRows.Count > 3 && TCols.Count > 3) s33 = Vector512.FusedMultiplyAdd(x3, y3, s33);
         }
         var r0 = Fold(Fold(Fold(s00, s01, 8, lane), Fold(s02, s03, 8, lane), 4, lane), Fold(Fold(s10, s11, 8, lane), Fold(s12, s13, 8, lane), 4, lane), 2, lane);
         var r1 = Fold(Fold(Fold(s20, s21, 8, lane), Fold(s22, s23, 8, lane), 4, lane), Fold(Fold(s30, s31, 8, lane), Fold(s32, s33, 8, lane), 4, lane), 2, lane);
