@@ -29,8 +29,18 @@ public class SmallGemmPathTests
         (N, 40, 350, 20), (N, 16, 48, 30), (T, 20, 64, 40), (T, 25, 48, 9), (T, 190, 80, 256),
         // K over more than one slice of 256, with a narrow last column block.
         (N, 40, 40, 300), (N, 100, 70, 600), (T, 36, 40, 600), (N, 20, 64, 513), (T, 44, 33, 257),
-        // m mod 4 = 1, 2, 3: the last m mod 4 + 4 rows from a moved-up 8-row tile, over one or several slices.
-        (N, 15, 64, 30), (T, 27, 48, 300), (N, 14, 50, 20), (T, 17, 40, 9), (N, 50, 70, 600), (N, 189, 96, 40), (T, 33, 33, 33),
+        // m mod 4 = 2, 3: the last m mod 4 + 4 rows from a moved-up 8-row tile, over one or several slices.
+        (N, 15, 64, 30), (T, 27, 48, 300), (N, 14, 50, 20), (N, 50, 70, 600), (T, 31, 96, 40),
+    ];
+
+    // m mod 4 = 1: the last row a vector-matrix product of its own (B's rows summed in registers, or into an
+    // accumulator past 64 Ki floats of B), the tiles over the 4q rows above it; a last column of C gathered on the
+    // stack (K ≤ 1024) or into a pooled array.
+    private static readonly (Transpose A, int M, int N, int K)[] LastRowApart =
+    [
+        (N, 17, 129, 33), (T, 17, 129, 33), (N, 21, 65, 50), (N, 13, 129, 100), (T, 13, 40, 20), (N, 17, 257, 40),
+        (T, 17, 40, 9), (N, 189, 96, 40), (T, 33, 33, 33), (N, 61, 49, 33), (N, 21, 129, 600), (T, 25, 65, 1100),
+        (N, 13, 17, 1100), (N, 29, 16, 300),
     ];
 
     // A and B untransposed, 2–8 columns: 2, 4 or 8 consecutive k per lane group; odd K, K < g, fewer than 8 rows.
@@ -129,6 +139,20 @@ public class SmallGemmPathTests
             Check(blas, ta, N, m, n, k, 1f, 1f, pad: 0, seed++);
             Check(blas, ta, N, m, n, k, 1f, -0.5f, pad: 3, seed++);
         }
+    }
+
+    [Test]
+    public void A_last_row_apart_when_m_is_one_past_a_multiple_of_four_matches_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 400;
+        foreach (var (ta, m, n, k) in LastRowApart)
+        {
+            Check(blas, ta, N, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, ta, N, m, n, k, 1f, -0.5f, pad: 3, seed++);
+        }
+        foreach (var (ta, m, n, k) in new[] { (N, 17, 129, 33), (T, 21, 65, 300) })
+            Check(blas, ta, T, m, n, k, 1f, 0.75f, pad: 2, seed++);
     }
 
     [Test]

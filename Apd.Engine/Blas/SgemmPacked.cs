@@ -178,6 +178,14 @@ internal static unsafe class SgemmPacked
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void GemmInPlace(bool transA, int m, int n, int k, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
     {
+        if (m % 4 == 1)
+        {
+            // m = 4q + 1: the last row is a vector-matrix product of its own (C's row^T = B^T·A's row^T, B's rows
+            // summed in registers) and the tiles cover 4q rows, instead of a moved-up 8-row tile recomputing 3 rows.
+            m--;
+            float* aRow = transA ? a + m : a + m * lda;
+            Sgemv.Run(true, !transA, n, k, 1f, b, ldb, aRow, transA ? lda : 1, beta, c + m * ldc, 1, null);
+        }
         float* edge = stackalloc float[MR * NR];
         int wide = n / NR * NR, half = n - wide >= 16 ? 16 : 0, narrow = n - wide - half;
         // Row tiles: m = 12·twelves + 8·eights + rest, rest = 0 or 5–7 (m mod 4 + 4); the last `rest` rows are an 8-row

@@ -11,28 +11,34 @@ namespace Apd.Engine.Blas;
 
 internal static unsafe class Sgemv
 {
+    // Longest column of B gathered on the stack rather than into a pooled array.
+    private const int StackGatherMax = 1024;
+
     /// <summary>
     /// C[i·ldc] = alpha·Σ_p op(A)[i,p]·op(B)[p,0] + beta·C[i·ldc] for i &lt; m. Caller has validated the arguments,
     /// handled m = 0 and k = 0 / alpha = 0, and pinned the operands.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void Run(bool transA, bool transB, int m, int k, float alpha, float* a, nint lda, float* b, nint ldb,
         float beta, float* c, nint ldc, GemmThreadTeam? team)
     {
         // b as a contiguous vector: B stored transposed is the row 1×k; stored untransposed it is a column k×1,
         // strided by ldb unless ldb = 1.
-        float[]? rented = null;
+        // A short column is gathered on the stack: a pool round trip cost as much as the product of a last column of
+        // C left over by GemmInPlace (17×33×129: the 129th column).
+        bool gather = !transB && ldb != 1 && k > 1;
+        float[]? rented = gather && k > StackGatherMax ? ArrayPool<float>.Shared.Rent(k) : null;
+        float* onStack = stackalloc float[gather && rented is null ? k : 0];
         float* x = b;
-        if (!transB && ldb != 1 && k > 1)
-        {
-            rented = ArrayPool<float>.Shared.Rent(k);
-            for (int p = 0; p < k; p++) rented[p] = b[p * ldb];
-        }
         try
         {
-            fixed (float* gathered = rented)
+            fixed (float* pooled = rented)
             {
-                if (rented is not null) x = gathered;
+                if (gather)
+                {
+                    x = rented is null ? onStack : pooled;
+                    for (int p = 0; p < k; p++) x[p] = b[p * ldb];
+                }
                 float* xv = x;
                 int parts = team?.Size ?? 1;
                 if (parts == 1) Part(0, 1, transA, m, k, alpha, a, lda, xv, beta, c, ldc);
