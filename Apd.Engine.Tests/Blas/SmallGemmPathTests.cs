@@ -29,18 +29,20 @@ public class SmallGemmPathTests
         (N, 40, 350, 20), (N, 16, 48, 30), (T, 20, 64, 40), (T, 25, 48, 9), (T, 190, 80, 256),
         // K over more than one slice of 256, with a narrow last column block.
         (N, 40, 40, 300), (N, 100, 70, 600), (T, 36, 40, 600), (N, 20, 64, 513), (T, 44, 33, 257),
-        // m mod 4 = 2, 3: the last m mod 4 + 4 rows from a moved-up 8-row tile, over one or several slices.
-        (N, 15, 64, 30), (T, 27, 48, 300), (N, 14, 50, 20), (N, 50, 70, 600), (T, 31, 96, 40),
+        // m mod 4 = 2, 3 (and 1 with B past 16 Ki floats): the last m mod 4 + 4 rows from a moved-up 8-row tile, over
+        // one or several slices.
+        (N, 15, 64, 30), (T, 27, 48, 300), (N, 14, 50, 20), (N, 50, 70, 600), (T, 31, 96, 40), (N, 17, 100, 300), (T, 29, 200, 100),
+        // A last column of C with K past 1024: gathered into a pooled array.
+        (N, 14, 17, 1100),
     ];
 
-    // m mod 4 = 1: the last row a vector-matrix product of its own (B's rows summed in registers, or into an
-    // accumulator past 64 Ki floats of B), the tiles over the 4q rows above it; a last column of C gathered on the
-    // stack (K ≤ 1024) or into a pooled array.
+    // m mod 4 = 1 with B within 16 Ki floats: the last row a vector-matrix product of its own (B's rows summed in
+    // registers), the tiles over the 4q rows above it; a last column of C gathered on the stack.
     private static readonly (Transpose A, int M, int N, int K)[] LastRowApart =
     [
         (N, 17, 129, 33), (T, 17, 129, 33), (N, 21, 65, 50), (N, 13, 129, 100), (T, 13, 40, 20), (N, 17, 257, 40),
-        (T, 17, 40, 9), (N, 189, 96, 40), (T, 33, 33, 33), (N, 61, 49, 33), (N, 21, 129, 600), (T, 25, 65, 1100),
-        (N, 13, 17, 1100), (N, 29, 16, 300),
+        (T, 17, 40, 9), (N, 189, 96, 40), (T, 33, 33, 33), (N, 61, 49, 33), (N, 21, 33, 400), (T, 25, 17, 600),
+        (N, 29, 16, 300), (N, 13, 33, 480),
     ];
 
     // A and B untransposed, 2–8 columns: 2, 4 or 8 consecutive k per lane group; odd K, K < g, fewer than 8 rows.
@@ -151,7 +153,7 @@ public class SmallGemmPathTests
             Check(blas, ta, N, m, n, k, 1f, 0f, pad: 0, seed++);
             Check(blas, ta, N, m, n, k, 1f, -0.5f, pad: 3, seed++);
         }
-        foreach (var (ta, m, n, k) in new[] { (N, 17, 129, 33), (T, 21, 65, 300) })
+        foreach (var (ta, m, n, k) in new[] { (N, 17, 129, 33), (T, 21, 65, 200) })
             Check(blas, ta, T, m, n, k, 1f, 0.75f, pad: 2, seed++);
     }
 

@@ -175,13 +175,18 @@ internal static unsafe class SgemmPacked
     // recomputed, not stored). Columns: 32-column panels, then one of 16; the last n mod 16 columns are a narrow
     // product of their own (GemmNarrow, or a matrix-vector product for one column). Run's set-up (workspace, packing
     // the ragged panel, problem) was ≈ 5 % of a 64³ product and ragged edges cost 100³ 13 % against OpenBLAS.
+    // Largest B (k·n floats) for which GemmInPlace computes a last row of m = 4q + 1 apart: 17×33×129 (4 Ki) ran
+    // 0.84 → 1.0× OpenBLAS, 13×100×129 (13 Ki) 0.87 → 0.95; 29×200×100 (20 Ki) lost 2 %, 17×500×500 (250 Ki) 9 %.
+    private const long LastRowApartMaxFloats = 16 * 1024;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void GemmInPlace(bool transA, int m, int n, int k, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
     {
-        if (m % 4 == 1)
+        if (m % 4 == 1 && (long)k * n <= LastRowApartMaxFloats)
         {
             // m = 4q + 1: the last row is a vector-matrix product of its own (C's row^T = B^T·A's row^T, B's rows
             // summed in registers) and the tiles cover 4q rows, instead of a moved-up 8-row tile recomputing 3 rows.
+            // Only while B is small: the row reads all of B for one FMA per load, where the tile reuses it from cache.
             m--;
             float* aRow = transA ? a + m : a + m * lda;
             Sgemv.Run(true, !transA, n, k, 1f, b, ldb, aRow, transA ? lda : 1, beta, c + m * ldc, 1, null);
