@@ -746,24 +746,6 @@ internal static unsafe class GemmNarrow
         return Vector512.ConditionalSelect(high, v, u) + Avx512F.PermuteVar16x32(Vector512.ConditionalSelect(high, u, v), lane ^ dv);
     }
 
-    // C's row r ← alpha·(Σ_s sums[r·16 + j·g + s]) + beta·C's row r, j < n: the g partial sums of a column are adjacent
-    // lanes, folded by adding each lane's partner at distance g/2, g/4, …, 1; column j's total then sits in lane j·g.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void StoreInterleaved(float* sums, int rows, int n, int g, float alpha, float beta, float* c, nint ldc)
-    {
-        var lane = Vector512<int>.Indices;
-        var pick = Vector512.Min(lane * g, Vector512.Create(15));
-        var mask = Vector512.LessThan(lane, Vector512.Create(n)).AsSingle();
-        var va = Vector512.Create(alpha);
-        var vb = Vector512.Create(beta);
-        for (int r = 0; r < rows; r++)
-        {
-            var v = Vector512.Load(sums + r * 16);
-            for (int d = g / 2; d >= 1; d /= 2) v += Avx512F.PermuteVar16x32(v, lane ^ Vector512.Create(d));
-            StoreRow(c + r * ldc, Avx512F.PermuteVar16x32(v, pick), va, vb, beta, mask);
-        }
-    }
-
     /// <summary>Whether C has too few rows for one micro-kernel tile (AVX-512): <see cref="FewRows"/>.</summary>
     public static bool TakesFewRows(int m) => m < SgemmPacked.MR && Avx512F.IsSupported;
 
