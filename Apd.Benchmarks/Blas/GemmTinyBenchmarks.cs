@@ -1,9 +1,11 @@
 // The managed SGEMM against the naive triple loop (GemmReference) on tiny shapes, where fixed costs
-// (validation, dispatch, packing) would show. The aim is never to be the slower one; below 4×4×4 the
-// argument check and the call still cost a few ns more than the naive loop (docs/performance.md).
+// (validation, dispatch, packing) would show. The aim is never to be the slower one. Two naive rows: the loop as the
+// JIT inlines it into the benchmark (constants folded, no call) and the same loop behind a call, as a library entry
+// is; at 1×1×1 the call alone is most of the difference to the first (docs/performance.md).
 // Run: dotnet run -c Release --project Apd.Benchmarks -- --filter '*GemmTinyBenchmarks*'
 using Apd.Engine.Blas;
 using Apd.Engine.Kernels.Reference;
+using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 
 namespace Apd.Benchmarks.Blas;
@@ -35,6 +37,16 @@ public class GemmTinyBenchmarks
     [Benchmark(Baseline = true)]
     public void Naive() => GemmReference.Gemm(false, TransB, _m, _n, _k, 1f, _a, _k, _b, TransB ? _k : _n, 0f, _c, _n);
 
+    // The same naive loop behind a call the JIT may not inline: what any library entry costs at best, with its arguments
+    // passed rather than folded into the caller (the baseline above is inlined with transA, alpha and beta constant).
+    [Benchmark]
+    public void NaiveBehindCall() => NaiveNotInlined(false, TransB, _m, _n, _k, 1f, _a, _k, _b, TransB ? _k : _n, 0f, _c, _n);
+
     [Benchmark]
     public void Managed() => _managed.Sgemm(Transpose.No, TransB ? Transpose.Yes : Transpose.No, _m, _n, _k, 1f, _a, _k, _b, TransB ? _k : _n, 0f, _c, _n);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void NaiveNotInlined(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+        => GemmReference.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

@@ -163,36 +163,75 @@ public abstract class GemmProviderTests
     [Test]
     public void Sgemm_accepts_exactly_the_arguments_that_fit_and_names_the_matrix_that_does_not()
     {
-        // Every small combination of sizes, leading dimensions and span lengths, valid or not: the call
-        // succeeds exactly when each stored matrix fits its span, and a failure names the first that does not.
+        // Every small combination of sizes (across the managed provider's 1–4 tiny path and out of it), leading
+        // dimensions and span lengths, valid or not: the call succeeds exactly when each stored matrix fits its span and
+        // then matches the naive loop; a failure names the first matrix that does not fit and leaves C as it was.
         var rng = new Random(11);
-        int checkedCalls = 0;
-        for (int trial = 0; trial < 3000; trial++)
+        int valid = 0, faulty = 0;
+        for (int trial = 0; trial < 4000; trial++)
         {
             var ta = rng.Next(2) == 0 ? Transpose.No : Transpose.Yes;
             var tb = rng.Next(2) == 0 ? Transpose.No : Transpose.Yes;
-            int m = rng.Next(-1, 4), n = rng.Next(0, 4), k = rng.Next(0, 4);
-            int lda = rng.Next(0, 5), ldb = rng.Next(0, 5), ldc = rng.Next(0, 5);
-            int aLen = rng.Next(0, 14), bLen = rng.Next(0, 14), cLen = rng.Next(0, 14);
+            int m = rng.Next(-1, 6), n = rng.Next(0, 6), k = rng.Next(0, 6);
+            int lda = rng.Next(0, 7), ldb = rng.Next(0, 7), ldc = rng.Next(0, 7);
+            int aLen = rng.Next(0, 30), bLen = rng.Next(0, 30), cLen = rng.Next(0, 30);
             string? fault = m < 0 ? "m"
                 : Fault("A", ta == Transpose.No ? m : k, ta == Transpose.No ? k : m, aLen, lda)
                 ?? Fault("B", tb == Transpose.No ? k : n, tb == Transpose.No ? n : k, bLen, ldb)
                 ?? Fault("C", m, n, cLen, ldc);
-            void Call() => _blas.Sgemm(ta, tb, m, n, k, 1f, new float[aLen], lda, new float[bLen], ldb, 0f, new float[cLen], ldc);
-            if (fault is null) Assert.DoesNotThrow(Call, $"{ta}{tb} m={m} n={n} k={k} ld {lda}/{ldb}/{ldc} lengths {aLen}/{bLen}/{cLen}");
-            else if (fault == "m") Assert.Throws<ArgumentOutOfRangeException>(Call);
+            float[] a = Random(rng, aLen), b = Random(rng, bLen), c = Random(rng, cLen);
+            float[] before = (float[])c.Clone();
+            float beta = rng.Next(2) == 0 ? 0f : 0.5f;
+            string what = $"{ta}{tb} m={m} n={n} k={k} ld {lda}/{ldb}/{ldc} lengths {aLen}/{bLen}/{cLen}";
+            void Call() => _blas.Sgemm(ta, tb, m, n, k, 1.5f, a, lda, b, ldb, beta, c, ldc);
+            if (fault is null)
+            {
+                Assert.DoesNotThrow(Call, what);
+                float[] expected = before;
+                GemmReference.Gemm(ta == Transpose.Yes, tb == Transpose.Yes, m, n, k, 1.5f, a, lda, b, ldb, beta, expected, ldc);
+                Approx.AssertClose<float>(c, expected, 1e-5, 1e-5, what);
+                valid++;
+                continue;
+            }
+            if (fault == "m") Assert.Throws<ArgumentOutOfRangeException>(Call);
             else
             {
-                var ex = Assert.Throws<ArgumentException>(Call, $"{ta}{tb} m={m} n={n} k={k} ld {lda}/{ldb}/{ldc} lengths {aLen}/{bLen}/{cLen}");
+                var ex = Assert.Throws<ArgumentException>(Call, what);
                 Assert.That(ex!.Message, Does.Contain(fault));
             }
-            checkedCalls++;
+            Assert.That(c, Is.EqualTo(before), $"C written before the error: {what}");
+            faulty++;
         }
-        Assert.That(checkedCalls, Is.EqualTo(3000));
+        Assert.That(valid, Is.GreaterThan(400), "valid calls drawn");
+        Assert.That(faulty, Is.GreaterThan(400), "faulty calls drawn");
 
         static string? Fault(string name, int rows, int cols, int length, int ld)
             => ld < Math.Max(1, cols) ? $"Leading dimension of {name}"
                 : rows > 0 && cols > 0 && (rows - 1) * ld + cols > length ? $"{name} ({rows}×{cols}" : null;
+
+        static float[] Random(Random rng, int length)
+        {
+            var x = new float[length];
+            for (int i = 0; i < length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+            return x;
+        }
+    }
+
+    [Test]
+    public void Sgemm_rejects_a_transpose_that_is_neither_No_nor_Yes()
+    {
+        // An undefined Transpose would otherwise be checked as one layout and read as the other.
+        foreach (var (m, n, k) in new[] { (2, 2, 2), (20, 30, 40) })
+        {
+            var a = new float[m * k];
+            var b = new float[k * n];
+            var c = new float[m * n];
+            var exA = Assert.Throws<ArgumentOutOfRangeException>(() => _blas.Sgemm((Transpose)2, Transpose.No, m, n, k, 1f, a, k, b, n, 0f, c, n));
+            Assert.That(exA!.ParamName, Is.EqualTo("transA"));
+            var exB = Assert.Throws<ArgumentOutOfRangeException>(() => _blas.Sgemm(Transpose.No, (Transpose)(-1), m, n, k, 1f, a, k, b, n, 0f, c, n));
+            Assert.That(exB!.ParamName, Is.EqualTo("transB"));
+            Assert.Throws<ArgumentOutOfRangeException>(() => _blas.Dgemm(Transpose.No, (Transpose)7, m, n, k, 1.0, new double[m * k], k, new double[k * n], n, 0.0, new double[m * n], n));
+        }
     }
 
     [TestCase(Transpose.No, Transpose.No), TestCase(Transpose.No, Transpose.Yes), TestCase(Transpose.Yes, Transpose.No), TestCase(Transpose.Yes, Transpose.Yes)]

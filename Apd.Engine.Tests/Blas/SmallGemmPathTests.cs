@@ -9,7 +9,7 @@ namespace Apd.Engine.Tests.Blas;
 /// AVX-512; with it off, or with hardware intrinsics off, the same shapes check the fallbacks): every tile read in
 /// place, 2–8 columns interleaved along k, 8–15 columns by broadcasts, A stored transposed with under 16 rows
 /// by outer products, B stored transposed by dot products of rows, K ≤ 4 with B's rows in registers, a contiguous column of C from the strip kernels, fewer
-/// rows than a tile, and tiny products past the scalar loops.
+/// rows than a tile, tiny products past the scalar loops, and the tiny dense products Sgemm computes inline.
 /// All against the naive loop in double, with alpha/beta, leading dimensions past the row, and NaN in C when beta = 0.
 /// </summary>
 [TestFixture, Category("Kernels")]
@@ -116,6 +116,36 @@ public class SmallGemmPathTests
             Check(blas, ta, tb, m, n, k, 1f, 0f, pad: 0, seed++);
             Check(blas, ta, tb, m, n, k, -0.5f, 1.5f, pad: 3, seed++);
         }
+    }
+
+    [Test]
+    public void Every_tiny_dense_product_computed_inline_matches_the_naive_loop()
+    {
+        // ManagedBlas.Sgemm computes every product with dimensions 1–4 and dense matrices itself (one copy of the
+        // loops per transpose pair): all 64 shapes × 4 transposes, alpha and beta in their special cases; padded rows
+        // (not dense) take the checked path and must agree too.
+        var blas = new ManagedBlas(1);
+        int seed = 2000;
+        foreach (var ta in new[] { N, T })
+            foreach (var tb in new[] { N, T })
+                for (int m = 1; m <= 4; m++)
+                    for (int n = 1; n <= 4; n++)
+                        for (int k = 1; k <= 4; k++)
+                        {
+                            Check(blas, ta, tb, m, n, k, 1f, 0f, pad: 0, seed++);
+                            Check(blas, ta, tb, m, n, k, -0.75f, 0.5f, pad: 0, seed++);
+                            Check(blas, ta, tb, m, n, k, 0f, 2f, pad: 0, seed++);
+                            Check(blas, ta, tb, m, n, k, 1.5f, 1f, pad: 1, seed++);
+                        }
+        // alpha = 0: A and B are not referenced (NaN there must not reach C); beta = 0: C is not read.
+        float[] nan = [float.NaN, float.NaN, float.NaN, float.NaN];
+        float[] c = [1f, 2f, 3f, 4f];
+        blas.Sgemm(T, N, 2, 2, 2, 0f, nan, 2, nan, 2, 0.5f, c, 2);
+        Assert.That(c, Is.EqualTo(new[] { 0.5f, 1f, 1.5f, 2f }));
+        float[] ones = [1f, 1f, 1f, 1f];
+        Array.Fill(c, float.NaN);
+        blas.Sgemm(N, T, 2, 2, 2, 1f, ones, 2, ones, 2, 0f, c, 2);
+        Assert.That(c, Is.EqualTo(new[] { 2f, 2f, 2f, 2f }));
     }
 
     [Test]

@@ -1,5 +1,5 @@
 // Argument checks shared by every IBlas provider, done once at the public edge:
-// dimensions non-negative, leading dimensions at least the stored row length, spans long enough.
+// dimensions non-negative, each transpose No or Yes, leading dimensions at least the stored row length, spans long enough.
 // The check is one inlined predicate with no throw in it; only a failing call goes to the cold path that
 // finds the faulty argument and names it (a 1×1×1 product costs a few ns, so the check must cost less).
 using System.Diagnostics;
@@ -15,8 +15,9 @@ internal static class GemmArguments
         int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
         // Stored A is m×k (k×m when transposed), B is k×n (n×k), C is m×n; all row-major.
-        bool ta = transA != Transpose.No, tb = transB != Transpose.No;
+        bool ta = transA == Transpose.Yes, tb = transB == Transpose.Yes;
         if ((m | n | k) < 0
+            || ((uint)transA | (uint)transB) > 1u
             || !Fits(ta ? k : m, ta ? m : k, aLength, lda)
             || !Fits(tb ? n : k, tb ? k : n, bLength, ldb)
             || !Fits(m, n, cLength, ldc))
@@ -34,6 +35,8 @@ internal static class GemmArguments
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (!Enum.IsDefined(transA)) throw new ArgumentOutOfRangeException(nameof(transA), transA, "Transpose is No or Yes.");
+        if (!Enum.IsDefined(transB)) throw new ArgumentOutOfRangeException(nameof(transB), transB, "Transpose is No or Yes.");
         (int aRows, int aCols) = transA == Transpose.No ? (m, k) : (k, m);
         (int bRows, int bCols) = transB == Transpose.No ? (k, n) : (n, k);
         CheckMatrix("A", aRows, aCols, aLength, lda);

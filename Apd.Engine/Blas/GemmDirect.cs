@@ -3,6 +3,7 @@
 // or, for the tiniest products and rows narrower than a vector, from plain scalar loops.
 // No packing and no threads, so it has no fixed cost; row-major, all four transposes, beta = 0 never reads C.
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -72,6 +73,47 @@ internal static class GemmDirect
     /// SIMD paths when the CPU has them.
     /// </summary>
     internal const long ScalarMaxWork = 64;
+
+    /// <summary>Every dimension 1–4 (so at most 64 multiply-adds): the products ManagedBlas.Sgemm computes inline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsTiny(int m, int n, int k) => (uint)((m - 1) | (n - 1) | (k - 1)) < 4u;
+
+    /// <summary>
+    /// C = alpha·op(A)·op(B) + beta·C for <see cref="IsTiny"/> dimensions with A and B stored densely (leading
+    /// dimension = stored row length) and long enough; C (m×n, leading dimension n) must already be checked by the
+    /// caller. Returns false, touching nothing, when A or B is stored otherwise: the caller then takes the checked
+    /// path, which also names a faulty argument. Meant to be inlined with constant <paramref name="ta"/> and
+    /// <paramref name="tb"/>: the check is one branch, the strides fold to m, n, k, and the loops need few registers,
+    /// so a 1×1×1 product costs less than a naive triple loop behind the same call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryTinyDense<T>(bool ta, bool tb, int m, int n, int k,
+        T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Debug.Assert(IsTiny(m, n, k) && m * n <= c.Length);
+        if (!((lda == (ta ? m : k)) & (ldb == (tb ? k : n)) & (m * k <= a.Length) & (k * n <= b.Length)))
+            return false;
+        ref T a0 = ref MemoryMarshal.GetReference(a);
+        ref T b0 = ref MemoryMarshal.GetReference(b);
+        ref T cij = ref MemoryMarshal.GetReference(c);
+        for (int i = 0; i < m; i++)
+        {
+            ref T ai = ref Unsafe.Add(ref a0, ta ? i : i * k);   // A(i, 0)
+            ref T bj = ref b0;                                     // B(0, j)
+            for (int j = 0; j < n; j++)
+            {
+                T sum = T.Zero;
+                for (int p = 0; p < k; p++)
+                    sum += Unsafe.Add(ref ai, ta ? p * m : p) * Unsafe.Add(ref bj, tb ? p : p * n);
+                T product = alpha == T.Zero ? T.Zero : alpha * sum; // alpha = 0: A and B are not referenced
+                cij = beta == T.Zero ? product : product + beta * cij;
+                cij = ref Unsafe.Add(ref cij, 1);
+                bj = ref Unsafe.Add(ref bj, tb ? k : 1);
+            }
+        }
+        return true;
+    }
 
     // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides. Inlined into
     // ManagedBlas.Sgemm, so a tiny product costs one call.

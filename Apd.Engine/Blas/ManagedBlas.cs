@@ -1,6 +1,6 @@
 // The default IBlas: pure managed, no native library. SGEMM runs the packed-panel kernel
-// (SgemmPacked: AVX-512, AVX2+FMA or Vector128 micro-kernels); up to 64 multiply-adds, or without SIMD, the
-// direct loops; a single column or row of C is a matrix-vector product (Sgemv), a C narrower than half a panel
+// (SgemmPacked: AVX-512, AVX2+FMA or Vector128 micro-kernels); dimensions 1–4 with dense matrices, inline scalar
+// loops in Sgemm itself; up to 64 multiply-adds, or without SIMD, the direct loops; a single column or row of C is a matrix-vector product (Sgemv), a C narrower than half a panel
 // (or a narrow single row) has its own forms (GemmNarrow), a K of at most 4 is one pass over C (GemmShortK), a C
 // with fewer rows than a tile is built from broadcasts or dot products (GemmNarrow.FewRows, DotRows), and a
 // small single-threaded product reads A and B in place with no workspace (SgemmPacked.GemmInPlace);
@@ -60,10 +60,33 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     public string Describe() => $"managed: packed-panel SGEMM, micro-kernel {KernelDescription}, {Threads} thread(s)";
 
     // Optimised at first call, without tiering: the tiered, profile-instrumented versions of this entry cost
-    // ~20 ns a call, more than a 1×1×1 product itself. The argument check is one inlined predicate and the
-    // scalar loops for tiny products are inlined here, so such a product costs one call.
+    // ~20 ns a call, more than a 1×1×1 product itself. A product with every dimension 1–4 and dense matrices is
+    // checked and computed here (GemmDirect.TryTinyDense, one copy per transpose pair so that its strides are
+    // constants); everything else goes to the checked entry below.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Sgemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        if (GemmDirect.IsTiny(m, n, k) && ldc == n && m * n <= c.Length)
+        {
+            if (transA == Transpose.No)
+            {
+                if (transB == Transpose.No) { if (GemmDirect.TryTinyDense(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
+                else if (transB == Transpose.Yes) { if (GemmDirect.TryTinyDense(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
+            }
+            else if (transA == Transpose.Yes)
+            {
+                if (transB == Transpose.No) { if (GemmDirect.TryTinyDense(true, false, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
+                else if (transB == Transpose.Yes) { if (GemmDirect.TryTinyDense(true, true, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
+            }
+        }
+        SgemmChecked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    // The full argument check (naming the faulty argument) and the choice of path. Kept out of Sgemm so the tiny dense
+    // products above pay for neither.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private void SgemmChecked(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
@@ -73,14 +96,6 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             GemmDirect.Scalar(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        SgemmLarger(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
-    }
-
-    // Kept out of Sgemm so the tiny-product path above stays a few instructions.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private void SgemmLarger(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
-        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, long work)
-    {
         if (m == 0 || n == 0) return;
         bool accelerated = SgemmPacked.IsAccelerated && k > 0 && alpha != 0f;
         if (n == 1 && accelerated)
