@@ -135,9 +135,20 @@ internal static class GemmDirect
             for (int j = 0; j < n; j++)
             {
                 ref T bj = ref Unsafe.Add(ref b0, j * bCol);
-                T sum = T.Zero;
-                for (int p = 0; p < k; p++)
-                    sum += Unsafe.Add(ref ai, p * aCol) * Unsafe.Add(ref bj, p * bRow);
+                // Two partial sums walked by reference (no index products): a long dot product (1×64×1) is bound
+                // by neither the chain of dependent adds nor the address arithmetic.
+                T sum = T.Zero, odd = T.Zero;
+                ref T ap = ref ai, bp = ref bj;
+                int p = 0;
+                for (; p <= k - 2; p += 2)
+                {
+                    sum += ap * bp;
+                    odd += Unsafe.Add(ref ap, aCol) * Unsafe.Add(ref bp, bRow);
+                    ap = ref Unsafe.Add(ref ap, 2 * aCol);
+                    bp = ref Unsafe.Add(ref bp, 2 * bRow);
+                }
+                if (p < k) sum += ap * bp;
+                sum += odd;
                 ref T cij = ref Unsafe.Add(ref ci, j);
                 T product = alpha == T.Zero ? T.Zero : alpha * sum; // alpha = 0: A and B are not referenced
                 cij = beta == T.Zero ? product : product + beta * cij;
