@@ -116,7 +116,7 @@ internal static class GemmDirect
     }
 
     // C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] with the transposes folded into strides. Inlined into
-    // ManagedBlas.Sgemm, so a tiny product costs one call.
+    // ManagedBlas.SgemmChecked (products up to 64 multiply-adds that are not tiny and dense) and into Gemm above.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Scalar<T>(bool ta, bool tb, int m, int n, int k,
         T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
