@@ -746,6 +746,19 @@ internal static unsafe class GemmNarrow
         return Vector512.ConditionalSelect(high, v, u) + Avx512F.PermuteVar16x32(Vector512.ConditionalSelect(high, u, v), lane ^ dv);
     }
 
+    /// <summary>
+    /// Small products with A and B untransposed (AVX-512) that ManagedBlas sends straight to <see cref="Broadcast"/>:
+    /// 1–16 rows, 2–15 columns, K of 1–16, at most <see cref="SmallMaxWork"/> multiply-adds (8×8×8, 2×16×2, 1×16×4).
+    /// The interleaved form packed B and folded its sums (8×8×8 took ≈ 50 ns against OpenBLAS's 27), and up to 64
+    /// multiply-adds the scalar loops ran one chain of k dependent adds per element.
+    /// </summary>
+    public static bool TakesSmall(bool transA, bool transB, int m, int n, int k)
+        => !transA && !transB && (uint)(m - 1) < 16u && (uint)(n - 2) < 14u && (uint)(k - 1) < 16u
+           && m * n * k <= SmallMaxWork && Avx512F.IsSupported;
+
+    /// <summary>The most multiply-adds <see cref="TakesSmall"/> takes.</summary>
+    public const int SmallMaxWork = 1024;
+
     /// <summary>Whether C has too few rows for one micro-kernel tile (AVX-512): <see cref="FewRows"/>.</summary>
     public static bool TakesFewRows(int m) => m < SgemmPacked.MR && Avx512F.IsSupported;
 
@@ -950,7 +963,7 @@ internal static unsafe class GemmNarrow
     // Rows [i0, i1) of C = alpha·A·B + beta·C with A (m×k) and B (k×n, n ≤ 16) untransposed: eight rows at a time,
     // one accumulator per row holding all n columns; per k one masked load of B's row and eight broadcasts of A.
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-    private static void Broadcast(int i0, int i1, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
+    internal static void Broadcast(int i0, int i1, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
         float beta, float* c, nint ldc)
     {
         var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();

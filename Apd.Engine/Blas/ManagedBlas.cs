@@ -9,6 +9,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Apd.Engine.Blas;
 
@@ -71,7 +72,14 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         {
             if (transA == Transpose.No)
             {
-                if (transB == Transpose.No) { if (GemmDirect.TryTinyDense(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
+                if (transB == Transpose.No)
+                {
+                    if (n == 4 && Vector128.IsHardwareAccelerated)
+                    {
+                        if (GemmDirect.TryTinyDenseFourColumns(m, k, alpha, a, lda, b, ldb, beta, c)) return;
+                    }
+                    else if (GemmDirect.TryTinyDense(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c)) return;
+                }
                 else if (transB == Transpose.Yes) { if (GemmDirect.TryTinyDense(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
             }
             else if (transA == Transpose.Yes)
@@ -90,6 +98,11 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (alpha != 0f && GemmNarrow.TakesSmall(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k))
+        {
+            SmallPath(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
         long work = (long)m * n * k;
         if (work <= GemmDirect.ScalarMaxWork)
         {
@@ -205,6 +218,18 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         {
             if (rowMajor is not null) ArrayPool<float>.Shared.Return(rowMajor);
         }
+    }
+
+    // A small product with A and B untransposed (GemmNarrow.TakesSmall): rows of C from broadcasts of A against B's
+    // rows read in place, straight from the checked entry (no team, no workspace, no packing).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void SmallPath(int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+            GemmNarrow.Broadcast(0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     }
 
     // A single-threaded C whose tiles all read A and B in place (SgemmPacked.ComputesInPlace): no workspace.
