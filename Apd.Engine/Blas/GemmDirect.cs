@@ -120,7 +120,8 @@ internal static class GemmDirect
     /// <see cref="TryTinyDense{T}"/> for A and B untransposed with four columns (1–4 rows, K 1–4): each row of C is one
     /// Vector128, the sum of K products of a broadcast of A's value and B's row, added in the order of the scalar loop
     /// (zero, then p = 0, 1, …; multiply and add not fused), so the result is bit for bit that of the scalar loop.
-    /// Behind a call, so the 1×1×1 product inlined into Sgemm keeps its code (4×4×4 took ≈ 28 ns by the scalar loop).
+    /// Called from ManagedBlas.SgemmChecked, so the 1×1×1 product inlined into Sgemm keeps its code (4×4×4 took ≈ 28 ns by
+    /// the scalar loop).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal static bool TryTinyDenseFourColumns(int m, int k, float alpha, ReadOnlySpan<float> a, int lda,

@@ -72,13 +72,10 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         {
             if (transA == Transpose.No)
             {
+                // Four columns with SIMD: SgemmChecked's first test (a call of its own here made 1×1×1 cost 0.5–0.8 ns more).
                 if (transB == Transpose.No)
                 {
-                    if (n == 4 && Vector128.IsHardwareAccelerated)
-                    {
-                        if (GemmDirect.TryTinyDenseFourColumns(m, k, alpha, a, lda, b, ldb, beta, c)) return;
-                    }
-                    else if (GemmDirect.TryTinyDense(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c)) return;
+                    if ((n != 4 || !Vector128.IsHardwareAccelerated) && GemmDirect.TryTinyDense(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c)) return;
                 }
                 else if (transB == Transpose.Yes) { if (GemmDirect.TryTinyDense(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
             }
@@ -97,6 +94,10 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     private void SgemmChecked(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
+        // Sgemm leaves the tiny dense products with A and B untransposed and four columns to this test (with SIMD).
+        if (n == 4 && transA == Transpose.No && transB == Transpose.No && GemmDirect.IsTiny(m, n, k) && ldc == 4 && m * 4 <= c.Length
+            && Vector128.IsHardwareAccelerated && GemmDirect.TryTinyDenseFourColumns(m, k, alpha, a, lda, b, ldb, beta, c))
+            return;
         GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         if (alpha != 0f && GemmNarrow.TakesSmall(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k))
         {
@@ -221,7 +222,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     }
 
     // A small product with A and B untransposed (GemmNarrow.TakesSmall): rows of C from broadcasts of A against B's
-    // rows read in place, straight from the checked entry (no team, no workspace, no packing).
+    // rows read in place (GemmNarrow.Small), straight from the checked entry (no team, no workspace, no packing).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void SmallPath(int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
@@ -229,7 +230,7 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
-            GemmNarrow.Broadcast(0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            GemmNarrow.Small(m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     }
 
     // A single-threaded C whose tiles all read A and B in place (SgemmPacked.ComputesInPlace): no workspace.
