@@ -752,6 +752,7 @@ internal static unsafe class GemmNarrow
     /// The interleaved form packed B and folded its sums (8×8×8 took ≈ 50 ns against OpenBLAS's 27), and up to 64
     /// multiply-adds the scalar loops ran one chain of k dependent adds per element.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TakesSmall(bool transA, bool transB, int m, int n, int k)
         => !transA && !transB && (uint)(m - 1) < 16u && (uint)(n - 2) < 14u && (uint)(k - 1) < 16u
            && m * n * k <= SmallMaxWork && Avx512F.IsSupported;
