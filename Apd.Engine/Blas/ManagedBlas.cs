@@ -94,23 +94,16 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     private void SgemmChecked(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
-        // Small products with A and B untransposed, behind one test: the tiny dense ones with four columns that Sgemm
-        // leaves here (with SIMD), then, checked, the small path (GemmNarrow.TakesSmall).
-        if (((int)transA | (int)transB | ((m - 1) | (k - 1)) >> 4) == 0 && n <= 15)
+        // The tiny dense products with A and B untransposed and four columns that Sgemm leaves here (with SIMD); they
+        // check their own lengths.
+        if (n == 4 && ((int)transA | (int)transB) == 0 && GemmDirect.IsTiny(m, n, k) && ldc == 4 && m * 4 <= c.Length
+            && Vector128.IsHardwareAccelerated && GemmDirect.TryTinyDenseFourColumns(m, k, alpha, a, lda, b, ldb, beta, c))
+            return;
+        GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (alpha != 0f && GemmNarrow.TakesSmall(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k))
         {
-            if (n == 4 && GemmDirect.IsTiny(m, n, k) && ldc == 4 && m * 4 <= c.Length && Vector128.IsHardwareAccelerated
-                && GemmDirect.TryTinyDenseFourColumns(m, k, alpha, a, lda, b, ldb, beta, c))
-                return;
-            GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-            if (alpha != 0f && GemmNarrow.TakesSmall(false, false, m, n, k))
-            {
-                SmallPath(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-                return;
-            }
-        }
-        else
-        {
-            GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+            SmallPath(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
         }
         long work = (long)m * n * k;
         if (work <= GemmDirect.ScalarMaxWork)
