@@ -9,7 +9,9 @@
 //     load of A (Rows, Dot4).
 // Also, for any width, C with fewer rows than a 12-row tile (ManagedBlas, one thread): blocks of 4 rows × 64 columns
 // by broadcasts of op(A) against B's rows (FewRows), or with A untransposed and B transposed and at most 4 rows,
-// DotRows.
+// DotRows. Small products with A and B untransposed (TakesSmall: ≤ 16 rows, 2–15 columns, K ≤ 16, ≤ 1024
+// multiply-adds) come straight from ManagedBlas's argument check to Small: 1–3 rows of ≤ 8 columns by SmallRows, the
+// rest by Broadcast.
 // Rows of C (K for Outer) are shared between the threads.
 using System.Buffers;
 using System.Numerics;

@@ -1,6 +1,8 @@
 // The default IBlas: pure managed, no native library. SGEMM runs the packed-panel kernel
 // (SgemmPacked: AVX-512, AVX2+FMA or Vector128 micro-kernels); dimensions 1–4 with dense matrices, inline scalar
-// loops in Sgemm itself; up to 64 multiply-adds, or without SIMD, the direct loops; a single column or row of C
+// loops in Sgemm itself (A and B untransposed with four columns: Vector128 rows, first in SgemmChecked); small
+// untransposed products (≤ 16 rows, 2–15 columns, K ≤ 16, AVX-512) by broadcasts straight from the argument check
+// (GemmNarrow.Small); up to 64 multiply-adds, or without SIMD, the direct loops; a single column or row of C
 // is a matrix-vector product (Sgemv), a C narrower than half a panel (or a narrow single row) has its own forms
 // (GemmNarrow), a K of at most 4 is one pass over C (GemmShortK), a C with fewer rows than a tile is built from
 // broadcasts or dot products (GemmNarrow.FewRows, DotRows), and a small single-threaded product reads A and B in
