@@ -9,7 +9,8 @@ namespace Apd.Engine.Tests.Blas;
 /// AVX-512; with it off, or with hardware intrinsics off, the same shapes check the fallbacks): every tile read in
 /// place, 2–8 columns interleaved along k, 8–15 columns by broadcasts, A stored transposed with under 16 rows
 /// by outer products, B stored transposed by dot products of rows, K ≤ 4 with B's rows in registers, a contiguous column of C from the strip kernels, fewer
-/// rows than a tile, tiny products past the scalar loops, and the tiny dense products Sgemm computes inline.
+/// rows than a tile, small untransposed products by broadcasts straight from the checked entry, tiny products past the
+/// scalar loops, and the tiny dense products Sgemm computes inline (four columns as vectors, equal to the scalar loop).
 /// All against the naive loop in double, with alpha/beta, leading dimensions past the row, and NaN in C when beta = 0.
 /// </summary>
 [TestFixture, Category("Kernels")]
@@ -61,6 +62,15 @@ public class SmallGemmPathTests
         (36, 12, 40), (33, 9, 50), (27, 13, 30),
         // A last block moved up by 1–5 rows (the most BlockRows leaves): 15, 14, 13, 73, 91 rows; one block of 10, 12.
         (15, 9, 40), (14, 11, 25), (13, 10, 20), (73, 9, 20), (91, 15, 12), (23, 14, 9), (12, 12, 12), (10, 10, 10),
+    ];
+
+    // A and B untransposed, 1–16 rows, 2–15 columns, K ≤ 16, at most 1024 multiply-adds: straight from the checked
+    // entry to the broadcasts (GemmNarrow.TakesSmall), 64 multiply-adds or fewer included: blocks of 4 rows and single
+    // rows (under 8 rows), blocks of 8–12 with the last moved up (13–16 rows), odd and even K, K = 1.
+    private static readonly (int M, int N, int K)[] Small =
+    [
+        (8, 8, 8), (2, 2, 16), (1, 4, 16), (16, 4, 16), (5, 7, 9), (3, 15, 16), (13, 3, 5), (4, 10, 16), (9, 8, 13),
+        (12, 5, 16), (16, 2, 16), (16, 15, 4), (6, 13, 13), (1, 2, 1), (7, 2, 1), (2, 3, 4), (3, 9, 2), (11, 6, 15),
     ];
 
     // A stored transposed, under 16 rows (or the rows past the last block of 16), 2–15 columns, either B.
@@ -149,6 +159,35 @@ public class SmallGemmPathTests
     }
 
     [Test]
+    public void Four_tiny_columns_as_vectors_equal_the_scalar_loop_bit_for_bit()
+    {
+        // A and B untransposed, four columns: each row of C one Vector128, added in the scalar loop's order, so the
+        // numbers are those of the scalar loop (GemmDirect.TryTinyDense) to the bit, for every alpha/beta case.
+        var blas = new ManagedBlas(1);
+        var rng = new Random(4000);
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (-0.75f, 0.5f), (0f, 2f), (1.5f, 1f), (0f, 0f) })
+            for (int m = 1; m <= 4; m++)
+                for (int k = 1; k <= 4; k++)
+                {
+                    float[] a = RandomF(rng, m * k), b = RandomF(rng, k * 4), c = RandomF(rng, m * 4);
+                    float[] scalar = (float[])c.Clone();
+                    blas.Sgemm(N, N, m, 4, k, alpha, a, k, b, 4, beta, c, 4);
+                    Assert.That(GemmDirect.TryTinyDense(false, false, m, 4, k, alpha, a, k, b, 4, beta, scalar.AsSpan()), Is.True);
+                    Assert.That(c.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(scalar.Select(BitConverter.SingleToInt32Bits)),
+                        $"{m}×{k}×4 alpha {alpha} beta {beta}");
+                }
+        // alpha = 0: NaN in A and B does not reach C; beta = 0: NaN in C is not read.
+        float[] nan = Enumerable.Repeat(float.NaN, 16).ToArray();
+        float[] c4 = [1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f];
+        blas.Sgemm(N, N, 2, 4, 3, 0f, nan, 3, nan, 4, 0.5f, c4, 4);
+        Assert.That(c4, Is.EqualTo(new[] { 0.5f, 1f, 1.5f, 2f, 2.5f, 3f, 3.5f, 4f }));
+        float[] ones = Enumerable.Repeat(1f, 16).ToArray();
+        Array.Fill(c4, float.NaN);
+        blas.Sgemm(N, N, 2, 4, 4, 1f, ones, 4, ones, 4, 0f, c4, 4);
+        Assert.That(c4, Is.EqualTo(Enumerable.Repeat(4f, 8)));
+    }
+
+    [Test]
     public void Tiny_products_past_the_scalar_loops_match_the_naive_loop()
     {
         var blas = new ManagedBlas(1);
@@ -224,6 +263,19 @@ public class SmallGemmPathTests
         {
             Check(blas, N, N, m, n, k, 1f, 0f, pad: 0, seed++);
             Check(blas, N, N, m, n, k, 1.5f, -1f, pad: 5, seed++);
+        }
+    }
+
+    [Test]
+    public void Small_untransposed_products_by_broadcasts_straight_from_the_checked_entry_match_the_naive_loop()
+    {
+        var blas = new ManagedBlas(1);
+        int seed = 3000;
+        foreach (var (m, n, k) in Small)
+        {
+            Check(blas, N, N, m, n, k, 1f, 0f, pad: 0, seed++);
+            Check(blas, N, N, m, n, k, -0.75f, 0.5f, pad: 2, seed++);
+            Check(blas, N, N, m, n, k, 2f, 1f, pad: 1, seed++);
         }
     }
 
@@ -311,7 +363,8 @@ public class SmallGemmPathTests
                  {
                      (N, N, 64, 64, 64), (T, N, 48, 96, 70), (N, N, 30, 8, 201), (N, N, 64, 15, 500), (T, N, 7, 5, 3000),
                      (N, N, 500, 500, 2), (T, N, 64, 1, 64), (N, N, 4, 64, 64), (T, N, 3, 17, 300), (N, T, 9, 100, 100),
-                     (N, T, 2, 33, 100), (T, T, 4, 64, 64), (N, N, 2, 2, 1000), (N, T, 13, 7, 200),
+                     (N, T, 2, 33, 100), (T, T, 4, 64, 64), (N, N, 2, 2, 1000), (N, T, 13, 7, 200), (N, N, 8, 8, 8),
+                     (N, N, 2, 2, 16), (N, N, 1, 4, 16), (N, N, 14, 3, 9),
                  })
         {
             var rng = new Random(m * 31 + n);

@@ -9,7 +9,9 @@
 //     load of A (Rows, Dot4).
 // Also, for any width, C with fewer rows than a 12-row tile (ManagedBlas, one thread): blocks of 4 rows × 64 columns
 // by broadcasts of op(A) against B's rows (FewRows), or with A untransposed and B transposed and at most 4 rows,
-// DotRows.
+// DotRows. Small products with A and B untransposed (TakesSmall: ≤ 16 rows, 2–15 columns, K ≤ 16, ≤ 1024
+// multiply-adds) come straight from ManagedBlas's argument check to Small: 1–3 rows of ≤ 8 columns by SmallRows, the
+// rest by Broadcast.
 // Rows of C (K for Outer) are shared between the threads.
 using System.Buffers;
 using System.Numerics;
@@ -746,6 +748,20 @@ internal static unsafe class GemmNarrow
         return Vector512.ConditionalSelect(high, v, u) + Avx512F.PermuteVar16x32(Vector512.ConditionalSelect(high, u, v), lane ^ dv);
     }
 
+    /// <summary>
+    /// Small products with A and B untransposed (AVX-512) that ManagedBlas sends straight to <see cref="Small"/>:
+    /// 1–16 rows, 2–15 columns, K of 1–16, at most <see cref="SmallMaxWork"/> multiply-adds (8×8×8, 2×16×2, 1×16×4).
+    /// The interleaved form packed B and folded its sums (8×8×8 took ≈ 50 ns against OpenBLAS's 27), and up to 64
+    /// multiply-adds the scalar loops ran one chain of k dependent adds per element.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TakesSmall(bool transA, bool transB, int m, int n, int k)
+        => !transA && !transB && (uint)(m - 1) < 16u && (uint)(n - 2) < 14u && (uint)(k - 1) < 16u
+           && m * n * k <= SmallMaxWork && Avx512F.IsSupported;
+
+    /// <summary>The most multiply-adds <see cref="TakesSmall"/> takes.</summary>
+    public const int SmallMaxWork = 1024;
+
     /// <summary>Whether C has too few rows for one micro-kernel tile (AVX-512): <see cref="FewRows"/>.</summary>
     public static bool TakesFewRows(int m) => m < SgemmPacked.MR && Avx512F.IsSupported;
 
@@ -950,7 +966,7 @@ internal static unsafe class GemmNarrow
     // Rows [i0, i1) of C = alpha·A·B + beta·C with A (m×k) and B (k×n, n ≤ 16) untransposed: eight rows at a time,
     // one accumulator per row holding all n columns; per k one masked load of B's row and eight broadcasts of A.
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-    private static void Broadcast(int i0, int i1, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
+    internal static void Broadcast(int i0, int i1, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
         float beta, float* c, nint ldc)
     {
         var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
@@ -1010,6 +1026,75 @@ internal static unsafe class GemmNarrow
             if (p < k) s0 = Vector512.FusedMultiplyAdd(Vector512.Create(ai[p]), Avx512F.MaskLoad(bp, mask, Vector512<float>.Zero), s0);
             StoreRow(c + i * ldc, s0 + s1, va, vb, beta, mask);
         }
+    }
+
+    // The products of TakesSmall (ManagedBlas.SmallPath): 1–3 rows of at most 8 columns by SmallRows, every other by
+    // Broadcast (for 9–15 columns the numbers are those the narrow path gave before).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Small(int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
+    {
+        if (m >= 4 || n > 8)
+        {
+            Broadcast(0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+        if (m == 1) SmallRows<One>(k, alpha, a, lda, b, ldb, beta, c, ldc, mask);
+        else if (m == 2) SmallRows<Two>(k, alpha, a, lda, b, ldb, beta, c, ldc, mask);
+        else SmallRows<Three>(k, alpha, a, lda, b, ldb, beta, c, ldc, mask);
+    }
+
+    // C's R = TRows.Count (1–3) rows ← alpha·A·B + beta·C, A and B untransposed, n ≤ 16 (mask): per k one masked load
+    // of B's row shared by the rows and four accumulators per row (k mod 4), summed (0 + 1) + (2 + 3), so a K of 16 is
+    // four chains of four FMAs. Broadcast's single rows (two accumulators each, B loaded per row) left 2×16×2 at
+    // 0.81–0.85× OpenBLAS.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallRows<TRows>(int k, float alpha, float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc,
+        Vector512<float> mask) where TRows : struct, IRowCount
+    {
+        Vector512<float> u0 = default, u1 = default, u2 = default, u3 = default;
+        Vector512<float> v0 = default, v1 = default, v2 = default, v3 = default;
+        Vector512<float> w0 = default, w1 = default, w2 = default, w3 = default;
+        float* a1 = a + lda, a2 = a + 2 * lda;
+        nint l2 = 2 * ldb, l3 = 3 * ldb;
+        int p = 0;
+        for (; p + 4 <= k; p += 4, b += 4 * ldb)
+        {
+            var b0 = Avx512F.MaskLoad(b, mask, Vector512<float>.Zero);
+            var b1 = Avx512F.MaskLoad(b + ldb, mask, Vector512<float>.Zero);
+            var b2 = Avx512F.MaskLoad(b + l2, mask, Vector512<float>.Zero);
+            var b3 = Avx512F.MaskLoad(b + l3, mask, Vector512<float>.Zero);
+            u0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[p]), b0, u0);
+            u1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[p + 1]), b1, u1);
+            u2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[p + 2]), b2, u2);
+            u3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[p + 3]), b3, u3);
+            if (TRows.Count > 1)
+            {
+                v0 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, v0);
+                v1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p + 1]), b1, v1);
+                v2 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p + 2]), b2, v2);
+                v3 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p + 3]), b3, v3);
+            }
+            if (TRows.Count > 2)
+            {
+                w0 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, w0);
+                w1 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p + 1]), b1, w1);
+                w2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p + 2]), b2, w2);
+                w3 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p + 3]), b3, w3);
+            }
+        }
+        for (; p < k; p++, b += ldb)
+        {
+            var b0 = Avx512F.MaskLoad(b, mask, Vector512<float>.Zero);
+            u0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[p]), b0, u0);
+            if (TRows.Count > 1) v0 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, v0);
+            if (TRows.Count > 2) w0 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, w0);
+        }
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        StoreRow(c, (u0 + u1) + (u2 + u3), va, vb, beta, mask);
+        if (TRows.Count > 1) StoreRow(c + ldc, (v0 + v1) + (v2 + v3), va, vb, beta, mask);
+        if (TRows.Count > 2) StoreRow(c + 2 * ldc, (w0 + w1) + (w2 + w3), va, vb, beta, mask);
     }
 
     // C's rows r = skip … R − 1 of the block at c ← alpha·Σ_p A[r, p]·B[p, 0..n) + beta·C, R = TRows.Count rows

@@ -1,6 +1,8 @@
 // The default IBlas: pure managed, no native library. SGEMM runs the packed-panel kernel
 // (SgemmPacked: AVX-512, AVX2+FMA or Vector128 micro-kernels); dimensions 1–4 with dense matrices, inline scalar
-// loops in Sgemm itself; up to 64 multiply-adds, or without SIMD, the direct loops; a single column or row of C
+// loops in Sgemm itself (A and B untransposed with four columns: Vector128 rows, first in SgemmChecked); small
+// untransposed products (≤ 16 rows, 2–15 columns, K ≤ 16, AVX-512) by broadcasts straight from the argument check
+// (GemmNarrow.Small); up to 64 multiply-adds, or without SIMD, the direct loops; a single column or row of C
 // is a matrix-vector product (Sgemv), a C narrower than half a panel (or a narrow single row) has its own forms
 // (GemmNarrow), a K of at most 4 is one pass over C (GemmShortK), a C with fewer rows than a tile is built from
 // broadcasts or dot products (GemmNarrow.FewRows, DotRows), and a small single-threaded product reads A and B in
@@ -9,6 +11,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Apd.Engine.Blas;
 
@@ -71,7 +74,11 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         {
             if (transA == Transpose.No)
             {
-                if (transB == Transpose.No) { if (GemmDirect.TryTinyDense(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
+                // Four columns with SIMD: SgemmChecked's first test (a call of its own here made 1×1×1 cost 0.5–0.8 ns more).
+                if (transB == Transpose.No)
+                {
+                    if ((n != 4 || !Vector128.IsHardwareAccelerated) && GemmDirect.TryTinyDense(false, false, m, n, k, alpha, a, lda, b, ldb, beta, c)) return;
+                }
                 else if (transB == Transpose.Yes) { if (GemmDirect.TryTinyDense(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c)) return; }
             }
             else if (transA == Transpose.Yes)
@@ -89,7 +96,17 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
     private void SgemmChecked(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
+        // The tiny dense products with A and B untransposed and four columns that Sgemm leaves here (with SIMD); they
+        // check their own lengths.
+        if (n == 4 && ((int)transA | (int)transB) == 0 && GemmDirect.IsTiny(m, n, k) && ldc == 4 && m * 4 <= c.Length
+            && Vector128.IsHardwareAccelerated && GemmDirect.TryTinyDenseFourColumns(m, k, alpha, a, lda, b, ldb, beta, c))
+            return;
         GemmArguments.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (alpha != 0f && GemmNarrow.TakesSmall(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k))
+        {
+            SmallPath(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
         long work = (long)m * n * k;
         if (work <= GemmDirect.ScalarMaxWork)
         {
@@ -205,6 +222,18 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
         {
             if (rowMajor is not null) ArrayPool<float>.Shared.Return(rowMajor);
         }
+    }
+
+    // A small product with A and B untransposed (GemmNarrow.TakesSmall): rows of C from broadcasts of A against B's
+    // rows read in place (GemmNarrow.Small), straight from the checked entry (no team, no workspace, no packing).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void SmallPath(int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+            GemmNarrow.Small(m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     }
 
     // A single-threaded C whose tiles all read A and B in place (SgemmPacked.ComputesInPlace): no workspace.
