@@ -70,8 +70,8 @@ internal static class GemmDirect
     /// <summary>
     /// Up to this many multiply-adds (or with rows narrower than a vector) plain scalar loops win: no call has a fixed
     /// cost. Kept small: each element is one chain of k dependent adds (8×8×8 at 512 ran at 0.12× OpenBLAS; at 4096,
-    /// 2×1000×2 ran at 0.18× and 16×16×16 TT at 0.01×). ManagedBlas.Sgemm sends every larger float product to its
-    /// SIMD paths when the CPU has them.
+    /// 2×1000×2 ran at 0.18× and 16×16×16 TT at 0.01×). ManagedBlas.SgemmChecked sends every larger float product to
+    /// its SIMD paths when the CPU has them.
     /// </summary>
     internal const long ScalarMaxWork = 64;
 

@@ -133,25 +133,25 @@ public sealed unsafe class ManagedBlas : IBlas, IDisposable
             return;
         }
         bool narrow = GemmNarrow.Takes(m, n, transA == Transpose.Yes, transB == Transpose.Yes);
+        bool oneThread = work < ParallelMinWork || _threads == 1;
         if (narrow || GemmShortK.Takes(transB == Transpose.Yes, n, k))
         {
             RowsPath(!narrow, transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
             return;
         }
-        if ((work < ParallelMinWork || _threads == 1) && GemmNarrow.TakesFewRows(m)
+        if (oneThread && GemmNarrow.TakesFewRows(m)
             && (transB == Transpose.No || (long)k * n <= TransposedBMaxFloats))
         {
             FewRowsPath(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
             return;
         }
-        if ((work < ParallelMinWork || _threads == 1)
-            && SgemmPacked.ComputesInPlace(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, lda, ldb))
+        if (oneThread && SgemmPacked.ComputesInPlace(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, alpha, lda, ldb))
         {
             InPlacePath(transA == Transpose.Yes, m, n, k, a, lda, b, ldb, beta, c, ldc);
             return;
         }
         // B stored transposed: once turned row-major (k×n, a few cycles per 8×8 block) the same in-place path applies.
-        if ((work < ParallelMinWork || _threads == 1) && transB == Transpose.Yes && (long)k * n <= TransposedBMaxFloats
+        if (oneThread && transB == Transpose.Yes && (long)k * n <= TransposedBMaxFloats
             && SgemmPacked.ComputesInPlace(transA == Transpose.Yes, false, m, n, k, alpha, lda, RowMajorStride(n)))
         {
             InPlaceTransposedBPath(transA == Transpose.Yes, m, n, k, a, lda, b, ldb, beta, c, ldc);
